@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the test guest (/init in the initramfs, /sbin/init on the test disk).
+# UR_EXPECT comes from the kernel command line; UR_DEMO=1 narrates instead of testing.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+# Warnings and worse stay on the console for the host to catch; chatter does not.
+echo 5 > /proc/sys/kernel/printk
+cd /
+
+echo "# user_root: guest up: UR_EXPECT=$UR_EXPECT, kernel $(uname -r)"
+echo "# cmdline: $(cat /proc/cmdline)"
+sed 's/^/# mountinfo: /' /proc/self/mountinfo
+echo "# fds 0-2 of /init: $(stat -L -c %t:%T /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 | tr '\n' ' ')(5:1 is /dev/console)"
+
+if [ "$UR_DEMO" != 1 ]; then
+	/selftests/user_root_test
+	/selftests/user_root_rs
+fi
+
+case "$UR_EXPECT" in
+disk-*)
+	echo "# user_root: guest done"
+	reboot -f
+	;;
+esac
+# Switch the whole system to a new root as PID 1; this restarts the machine when done.
+exec /selftests/user_root_rs switch-root

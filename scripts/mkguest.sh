@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the guest: the selftests, a busybox initramfs and an ext4 disk with the same content.
+#   mkguest.sh OUTDIR [COMPRESSOR]     COMPRESSOR: gzip (default), zstd, xz, lz4, none
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+dest=$(realpath -m "$1")
+compress=${2:-gzip}
+mkdir -p "$dest"
+sel=$OUT/selftests
+gen_init_cpio=$BUILD/usr/gen_init_cpio
+[ -x "$gen_init_cpio" ] || die "$gen_init_cpio is missing: build the kernel first"
+
+build_selftests() {
+	mkdir -p "$sel"
+	make -C "$TREE/tools/testing/selftests/user_root" OUTPUT="$sel" CARGO="${CARGO:-cargo}" \
+		"$sel/user_root_test" "$sel/user_root_rs"
+}
+step selftests "user_root selftests (C and Rust, static)" "$OUT/logs/selftests-build.log" build_selftests
+
+# 16 MiB that the initramfs holds, so that freeing it is measurable.
+BALLAST_MIB=16
+ballast=$OUT/ballast.bin
+[ "$(stat -c %s "$ballast" 2>/dev/null)" = $((BALLAST_MIB << 20)) ] ||
+	head -c $((BALLAST_MIB << 20)) /dev/zero > "$ballast"
+
+APPLETS="cat chroot cp df echo grep ls mkdir mount reboot sed sleep stat switch_root tr umount uname"
+list=$dest/initramfs.list
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	for d in proc sys bin sbin selftests newroot; do echo "dir /$d 0755 0 0"; done
+	echo "dir /tmp 1777 0 0"
+	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	echo "slink /bin/sh busybox 0777 0 0"
+	for a in $APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
+	echo "file /init $REPO/scripts/guest/init.sh 0755 0 0"
+	echo "slink /sbin/init /init 0777 0 0"
+	echo "file /selftests/user_root_test $sel/user_root_test 0755 0 0"
+	echo "file /selftests/user_root_rs $sel/user_root_rs 0755 0 0"
+	echo "file /ballast $ballast 0644 0 0"
+} > "$list"
+
+cpio=$dest/initramfs.cpio
+"$gen_init_cpio" "$list" > "$cpio"
+case $compress in
+none) cp "$cpio" "$dest/initramfs.img" ;;
+gzip) gzip -n -9 < "$cpio" > "$dest/initramfs.img" ;;
+zstd) zstd -q -19 -f "$cpio" -o "$dest/initramfs.img" ;;
+xz) xz --check=crc32 -9 < "$cpio" > "$dest/initramfs.img" ;;
+lz4) lz4 -q -l -9 -f "$cpio" "$dest/initramfs.img" ;;
+*) die "unknown compressor $compress" ;;
+esac
+
+# The same userspace on an ext4 disk, for root=/dev/vda (the kernel mounts it itself).
+disk_tree=$dest/disk-root
+rm -rf "$disk_tree" && mkdir -p "$disk_tree"
+(cd "$disk_tree" && cpio -idm --quiet < "$cpio" 2>/dev/null) || true
+rm -f "$disk_tree/ballast" "$disk_tree/init" "$disk_tree/sbin/init"
+rm -rf "$disk_tree/dev"/* 
+cp "$REPO/scripts/guest/init.sh" "$disk_tree/sbin/init"
+mke2fs -q -t ext4 -F -E root_owner=0:0 -d "$disk_tree" "$dest/disk.img" 64M
+say "guest: $dest/initramfs.img ($compress, $(du -k "$dest/initramfs.img" | cut -f1) KiB), $dest/disk.img"
