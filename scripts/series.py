@@ -72,7 +72,7 @@ def desired(tree, repo_path):
         sys.exit(f"{repo_path}: {path} is not in the pristine tree")
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp, path)
-        target.parent.mkdir(parents=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(base)
         res = subprocess.run(["git", "apply", "--unidiff-zero", "-p1", str(src)], cwd=tmp,
                              capture_output=True, text=True)
