@@ -111,14 +111,16 @@ done
 
 # --- boots ---------------------------------------------------------------------------------
 for cell in "${BOOTS[@]}"; do
-	IFS='|' read -r name kind append console <<< "$cell"
+	IFS='|' read -r name image disk append console memory <<< "$cell"
 	slug=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-')
-	args=(--name "$name" --kernel "$KERNEL" --append "$append" --log "$OUT/boot/$slug.log" --cache "$CACHE")
-	case $kind in
-	initramfs) args+=(--initrd "$OUT/guest/initramfs.img") ;;
-	disk) args+=(--disk "$OUT/guest/disk.img") ;;
-	esac
-	[ -z "$console" ] || args+=(--expect-console "$console")
+	args=(--name "$name" --kernel "$KERNEL" --append "$append" --log "$OUT/boot/$slug.log"
+		--cache "$CACHE" --memory "${memory:-512M}")
+	[ -z "$image" ] || args+=(--initrd "$OUT/guest/$image")
+	[ -z "$disk" ] || args+=(--disk "$OUT/guest/disk.img")
+	if [ -n "$console" ]; then
+		IFS=$'\n' read -r -d '' -a regexes < <(printf '%s' "${console//;;/$'\n'}") || true
+		for r in "${regexes[@]}"; do args+=(--expect-console "$r"); done
+	fi
 	python3 "$REPO/scripts/qemu_run.py" "${args[@]}"
 	python3 - "$OUT/boot/$slug.log.json" "$name" >> "$RESULTS" <<'PY'
 import json, sys

@@ -44,14 +44,16 @@ list=$dest/initramfs.list
 
 cpio=$dest/initramfs.cpio
 "$gen_init_cpio" "$list" > "$cpio"
-case $compress in
-none) cp "$cpio" "$dest/initramfs.img" ;;
-gzip) gzip -n -9 < "$cpio" > "$dest/initramfs.img" ;;
-zstd) zstd -q -19 -f "$cpio" -o "$dest/initramfs.img" ;;
-xz) xz --check=crc32 -9 < "$cpio" > "$dest/initramfs.img" ;;
-lz4) lz4 -q -l -9 -f "$cpio" "$dest/initramfs.img" ;;
-*) die "unknown compressor $compress" ;;
-esac
+# Every compression, a concatenated early + main archive, and damaged images.
+step images "initramfs images for the boot matrix" "$OUT/logs/images.log" \
+	python3 "$REPO/scripts/mkimages.py" "$cpio" "$dest"
+cp "$dest/initramfs-$compress.img" "$dest/initramfs.img"
+
+# A 48 MiB initramfs for the low-memory boots.
+big_ballast=$OUT/ballast-42m.bin
+[ "$(stat -c %s "$big_ballast" 2>/dev/null)" = $((42 << 20)) ] || head -c $((42 << 20)) /dev/zero > "$big_ballast"
+sed "s|^file /ballast .*|file /ballast $big_ballast 0644 0 0|" "$list" > "$dest/initramfs-48m.list"
+"$gen_init_cpio" "$dest/initramfs-48m.list" | gzip -n -1 > "$dest/initramfs-48m.img"
 
 # The same userspace on an ext4 disk, for root=/dev/vda (the kernel mounts it itself).
 disk_tree=$dest/disk-root
@@ -60,5 +62,5 @@ rm -rf "$disk_tree" && mkdir -p "$disk_tree"
 rm -f "$disk_tree/ballast" "$disk_tree/init" "$disk_tree/sbin/init"
 rm -rf "$disk_tree/dev"/* 
 cp "$REPO/scripts/guest/init.sh" "$disk_tree/sbin/init"
-mke2fs -q -t ext4 -F -E root_owner=0:0 -d "$disk_tree" "$dest/disk.img" 64M
+mke2fs -q -t ext4 -F -E root_owner=0:0 -d "$disk_tree" "$dest/disk.img" 64M > /dev/null
 say "guest: $dest/initramfs.img ($compress, $(du -k "$dest/initramfs.img" | cut -f1) KiB), $dest/disk.img"

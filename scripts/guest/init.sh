@@ -19,6 +19,18 @@ if [ "$UR_DEMO" != 1 ]; then
 	/selftests/user_root_rs
 fi
 
+# UR_FILES=/a,/b: files that this boot's initramfs must have put in the root.
+if [ -n "$UR_FILES" ]; then
+	set -- $(echo "$UR_FILES" | tr ',' ' ')
+	echo "TAP version 13"
+	echo "1..$#"
+	n=0
+	for f; do
+		n=$((n + 1))
+		if [ -e "$f" ]; then echo "ok $n $f is in the root"; else echo "not ok $n $f is in the root"; fi
+	done
+fi
+
 case "$UR_EXPECT" in
 disk-*)
 	echo "# user_root: guest done"

@@ -54,6 +54,23 @@ static bool expect_disk(void)
 	return !strncmp(expect(), "disk-", 5);
 }
 
+/* Whether the kernel command line has a word that starts with @prefix. */
+static bool cmdline_has(const char *prefix)
+{
+	char buf[4096], *word, *save;
+	bool found = false;
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		for (word = strtok_r(buf, "\n ", &save); word && !found;
+		     word = strtok_r(NULL, "\n ", &save))
+			found = !strncmp(word, prefix, strlen(prefix));
+	fclose(f);
+	return found;
+}
+
 /* Stock rootfs: the root of the namespace has no parent to pivot under. */
 static bool expect_pivot_einval(void)
 {
@@ -173,10 +190,16 @@ TEST(mount_tree)
 TEST(statfs_root)
 {
 	struct statfs sfs;
+	long want;
 
 	ASSERT_EQ(0, statfs("/", &sfs));
-	/* Stock rootfs is a tmpfs too, when there is no root= */
-	EXPECT_EQ(expect_disk() ? EXT4_SUPER_MAGIC : TMPFS_MAGIC, sfs.f_type);
+	if (expect_disk())
+		want = EXT4_SUPER_MAGIC;
+	else if (!expect_user_root() && cmdline_has("root="))
+		want = RAMFS_MAGIC;	/* stock rootfs is ramfs when root= is given */
+	else
+		want = TMPFS_MAGIC;
+	EXPECT_EQ(want, sfs.f_type);
 }
 
 /* The regression that sank the 2021 series: init found no /dev/console. */
