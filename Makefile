@@ -8,7 +8,7 @@
 #   JOBS=n                parallel build jobs (default: CPUs + 1)
 export KSRC OUT CACHE JOBS
 
-.PHONY: help demo check patches kernel guest deps refresh clean
+.PHONY: help demo check check-debug bench patches kernel guest deps refresh clean
 
 help:
 	@sed -n 's/^\([a-z]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 20
@@ -18,6 +18,12 @@ demo: ## build, boot with user_root, show pivot_root working (and failing withou
 
 check: ## build, then run every test; ends with "N passed, N failed, N skipped"
 	@scripts/check.sh
+
+check-debug: ## boot every main-kernel cell on a KASAN + lockdep + list/object debugging kernel
+	@scripts/check.sh debug
+
+bench: ## boot-time and memory cost of user_root vs stock vs the copy workaround (out/bench)
+	@scripts/bench.sh
 
 patches: ## write the numbered git format-patch series and cover letter to $(OUT)/patches
 	@scripts/install-deps.sh

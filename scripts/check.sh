@@ -2,13 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: builds everything `make demo` needs, then runs every test suite and ends with
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
+#
+# `check.sh debug` (make check-debug) instead builds the debug kernel (KASAN, lockdep, list and
+# object debugging) and boots every cell of the main kernel with it.
 set -uo pipefail
+PROFILE=${1:-}
 source "$(dirname "$0")/lib.sh"
 source "$REPO/scripts/boots.sh"
 
 T0=$SECONDS
-RESULTS=$OUT/check/results.tsv
-mkdir -p "$OUT/check" "$OUT/boot"
+CHECK_DIR=$OUT/check${PROFILE:+-$PROFILE}
+BOOT_DIR=$OUT/boot${PROFILE:+-$PROFILE}
+RESULTS=$CHECK_DIR/results.tsv
+mkdir -p "$CHECK_DIR" "$BOOT_DIR"
 : > "$RESULTS"
 
 # record SUITE NAME pass|fail|skip [DETAIL]
@@ -21,7 +27,7 @@ abort() {
 }
 
 summary() {
-	python3 - "$RESULTS" "$OUT/check/summary.md" <<'PY'
+	python3 - "$RESULTS" "$CHECK_DIR/summary.md" <<'PY'
 import collections, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 suites = collections.OrderedDict()
@@ -40,12 +46,76 @@ print(f"\n{total['pass']} passed, {total['fail']} failed, {total['skip']} skippe
 PY
 }
 
+# boot_cells [FILTER]: boots every cell of the matrix (or those whose kernel is FILTER).
+boot_cells() {
+	local filter=${1:-} timeout=${2:-300}
+	for cell in "${BOOTS[@]}"; do
+		IFS='|' read -r name kernel image disk append console memory <<< "$cell"
+		[ -z "$filter" ] || [ "$kernel" = "$filter" ] || continue
+		slug=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-')
+		args=(--name "$name" --kernel "${KERNELS[$kernel]}" --append "$append"
+			--log "$BOOT_DIR/$slug.log" --cache "$CACHE" --memory "${memory:-512M}"
+			--timeout "$timeout")
+		[ -z "$image" ] || args+=(--initrd "$OUT/guest/$image")
+		[ -z "$disk" ] || args+=(--disk "$OUT/guest/disk.img")
+		if [ -n "$console" ]; then
+			IFS=$'\n' read -r -d '' -a regexes < <(printf '%s' "${console//;;/$'\n'}") || true
+			for r in "${regexes[@]}"; do args+=(--expect-console "$r"); done
+		fi
+		python3 "$REPO/scripts/qemu_run.py" "${args[@]}"
+		python3 - "$BOOT_DIR/$slug.log.json" "$name" >> "$RESULTS" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+for r in v["results"]:
+    print(f"boot: {sys.argv[2]}\t{r['name']}\t{r['status']}\t")
+for p in v["problems"]:
+    print(f"boot: {sys.argv[2]}\t{p}\tfail\tsee {sys.argv[1][:-5]}")
+PY
+	done
+}
+
+finish() {
+	say "[check] done in $(fmt_secs $(( SECONDS - T0 )))"
+	summary
+	! grep -q $'\tfail\t' "$RESULTS"
+}
+
+# The debug kernel is slow under TCG: a subset of cells, with more time per boot. They cover
+# the whole selftest suite, PID 1 switching root, the kernel-mounted root, the clients and
+# the unpack failure paths.
+DEBUG_CELLS=("initramfs, user_root" "initramfs, stock" "root=/dev/vda, user_root"
+	"clients, busybox switch_root, user_root" "clients, util-linux switch_root, user_root"
+	"truncated cpio, user_root" "initramfs larger than size=, user_root")
+boot_debug_cells() {
+	local keep=() cell
+	for cell in "${BOOTS[@]}"; do
+		for name in "${DEBUG_CELLS[@]}"; do
+			[ "${cell%%|*}" = "$name" ] && keep+=("$cell")
+		done
+	done
+	BOOTS=("${keep[@]}")
+	boot_cells main 1200
+	finish
+}
+
 # --- build -------------------------------------------------------------------------------
 "$REPO/scripts/install-deps.sh" || abort toolchain "installing the toolchain failed"
 # Recompile user_root every time, so that its rustc and clippy warnings are always seen.
 [ -d "$TREE/fs/user_root" ] && touch "$TREE"/fs/user_root/*.rs
-KERNEL=$("$REPO/scripts/kernel.sh" | tee /dev/stderr | tail -1) || abort kernel "the kernel did not build"
+declare -A KERNELS
+KERNELS[main]=$("$REPO/scripts/kernel.sh" | tee /dev/stderr | tail -1) || abort kernel "the kernel did not build"
 "$REPO/scripts/mkguest.sh" "$OUT/guest" || abort guest "the guest did not build"
+"$REPO/scripts/mkclients.sh" "$OUT/guest" || abort guest "the clients initramfs did not build"
+if [ "$PROFILE" = debug ]; then
+	KERNELS[main]=$("$REPO/scripts/kernel.sh" debug | tee /dev/stderr | tail -1) ||
+		abort kernel "the debug kernel did not build"
+	boot_debug_cells
+	exit $?
+fi
+KERNELS[default-on]=$("$REPO/scripts/kernel.sh" default-on | tee /dev/stderr | tail -1) ||
+	abort kernel "the CONFIG_USER_ROOT_DEFAULT_ON=y kernel did not build"
+KERNELS[builtin]=$("$REPO/scripts/kernel.sh" builtin "$OUT/guest/builtin.config" | tee /dev/stderr | tail -1) ||
+	abort kernel "the kernel with a built-in initramfs did not build"
 
 # --- host-side unit tests of the kernel's Rust logic ---------------------------------------
 unit() { cargo test --manifest-path "$REPO/tools/testing/user_root/unit/Cargo.toml" -- --test-threads=1; }
@@ -98,7 +168,7 @@ fi
 
 # --- documentation ------------------------------------------------------------------------
 for doc in "$REPO"/Documentation/filesystems/user_root.rst; do
-	if python3 - "$doc" > "$OUT/logs/docs.log" 2>&1 <<'PY'
+	if /usr/bin/python3 - "$doc" > "$OUT/logs/docs.log" 2>&1 <<'PY'
 import sys, docutils.core
 src = open(sys.argv[1]).read()
 docutils.core.publish_doctree(src, source_path=sys.argv[1],
@@ -110,28 +180,5 @@ PY
 done
 
 # --- boots ---------------------------------------------------------------------------------
-for cell in "${BOOTS[@]}"; do
-	IFS='|' read -r name image disk append console memory <<< "$cell"
-	slug=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-')
-	args=(--name "$name" --kernel "$KERNEL" --append "$append" --log "$OUT/boot/$slug.log"
-		--cache "$CACHE" --memory "${memory:-512M}")
-	[ -z "$image" ] || args+=(--initrd "$OUT/guest/$image")
-	[ -z "$disk" ] || args+=(--disk "$OUT/guest/disk.img")
-	if [ -n "$console" ]; then
-		IFS=$'\n' read -r -d '' -a regexes < <(printf '%s' "${console//;;/$'\n'}") || true
-		for r in "${regexes[@]}"; do args+=(--expect-console "$r"); done
-	fi
-	python3 "$REPO/scripts/qemu_run.py" "${args[@]}"
-	python3 - "$OUT/boot/$slug.log.json" "$name" >> "$RESULTS" <<'PY'
-import json, sys
-v = json.load(open(sys.argv[1]))
-for r in v["results"]:
-    print(f"boot: {sys.argv[2]}\t{r['name']}\t{r['status']}\t")
-for p in v["problems"]:
-    print(f"boot: {sys.argv[2]}\t{p}\tfail\tsee {sys.argv[1][:-5]}")
-PY
-done
-
-say "[check] done in $(fmt_secs $(( SECONDS - T0 )))"
-summary
-! grep -q $'\tfail\t' "$RESULTS"
+boot_cells
+finish

@@ -10,6 +10,7 @@ PACKAGES=(
 	clang-19 lld-19 llvm-19 libclang-19-dev     # LLVM=-19 builds; libclang for bindgen
 	flex bison bc libelf-dev libssl-dev cpio kmod make gcc libc6-dev git
 	qemu-system-x86 busybox-static e2fsprogs    # the guest: emulator, userspace, ext4 image
+	runc util-linux                             # real clients run inside the guest
 	xz-utils zstd lz4 gzip                      # initramfs compressors
 	python3 python3-docutils                    # runner, docs check
 )

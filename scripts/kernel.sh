@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Prepares the kernel tree, applies the series, configures and builds the kernel.
 #
-#   kernel.sh [VARIANT]   VARIANT selects scripts/config/VARIANT.config on top of the selftests'
-#                         config fragment; the default is the plain test kernel.
+#   kernel.sh [VARIANT [FRAGMENT...]]
+# The plain test kernel is the selftests' config fragment on tinyconfig. A VARIANT adds
+# config fragments (by default scripts/config/VARIANT.config) and builds in its own directory,
+# seeded from the plain build so that only what the extra options touch is rebuilt.
 # Prints the path of bzImage on its last line.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -11,7 +13,14 @@ source "$(dirname "$0")/lib.sh"
 VARIANT=${1:-}
 BUILD_DIR=$BUILD${VARIANT:+-$VARIANT}
 FRAGMENTS=("$REPO/tools/testing/selftests/user_root/config")
-[ -z "$VARIANT" ] || FRAGMENTS+=("$REPO/scripts/config/$VARIANT.config")
+if [ -n "$VARIANT" ]; then
+	shift
+	[ $# -gt 0 ] || set -- "$REPO/scripts/config/$VARIANT.config"
+	FRAGMENTS+=("$@")
+	if [ ! -f "$BUILD_DIR/.config" ] && [ -f "$BUILD/.config" ]; then
+		step seed "$BUILD_DIR from $BUILD" "$OUT/logs/seed-$VARIANT.log" cp -a "$BUILD" "$BUILD_DIR"
+	fi
+fi
 
 make_tree() {
 	local tmp=$TREE.tmp

@@ -55,6 +55,11 @@ big_ballast=$OUT/ballast-42m.bin
 sed "s|^file /ballast .*|file /ballast $big_ballast 0644 0 0|" "$list" > "$dest/initramfs-48m.list"
 "$gen_init_cpio" "$dest/initramfs-48m.list" | gzip -n -1 > "$dest/initramfs-48m.img"
 
+# The same guest built into the kernel (CONFIG_INITRAMFS_SOURCE), with a marker file.
+echo "built into the kernel" > "$dest/builtin-marker"
+{ cat "$list"; echo "file /builtin-marker $dest/builtin-marker 0644 0 0"; } > "$dest/builtin.list"
+echo "CONFIG_INITRAMFS_SOURCE=\"$dest/builtin.list\"" > "$dest/builtin.config"
+
 # The same userspace on an ext4 disk, for root=/dev/vda (the kernel mounts it itself).
 disk_tree=$dest/disk-root
 rm -rf "$disk_tree" && mkdir -p "$disk_tree"

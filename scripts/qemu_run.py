@@ -101,6 +101,7 @@ def main():
     ap.add_argument("--disk")
     ap.add_argument("--append", default="")
     ap.add_argument("--memory", default="512M")
+    ap.add_argument("--smp", default="2")
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--log", required=True)
     ap.add_argument("--accel", default=os.environ.get("UR_ACCEL", "auto"), choices=["auto", "tcg", "kvm"])
@@ -114,7 +115,7 @@ def main():
     accel = args.accel
     if accel == "auto":
         accel = "kvm" if kvm_works(args.kernel, args.cache) else "tcg"
-    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", args.memory, "-smp", "2",
+    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", args.memory, "-smp", args.smp,
            "-nographic", "-no-reboot", "-kernel", args.kernel,
            "-append", f"console=ttyS0 panic=-1 oops=panic {args.append}".strip()]
     if args.initrd:

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn out/bench/results.json into results.md (tables) and chart.png."""
+import json
+import sys
+from pathlib import Path
+
+CONFIGS = ["stock", "user_root", "copy"]
+LABEL = {"stock": "stock (switch_root)", "user_root": "user_root (pivot_root)",
+         "copy": "stock + copy to tmpfs"}
+
+
+def mib(kib):
+    return kib / 1024
+
+
+def main():
+    res = json.loads(Path(sys.argv[1]).read_text())
+    out = Path(sys.argv[2])
+    rows = res["icount"]
+    by = {(r["config"], r["shape"], r["size_mib"], r["compression"]): r for r in rows}
+    workloads = sorted({(r["size_mib"], r["shape"], r["compression"]) for r in rows})
+
+    md = [f"Machine: {res['machine']['cpu']}, {res['machine']['cpus']} CPUs; {res['machine']['qemu']};"
+          f" guest memory {res['machine']['guest_memory']}; {res['machine']['date']}.", "",
+          "Guest time under `-icount shift=0,sleep=off` (deterministic). Ratios are to stock, same run.", "",
+          "| workload | config | unpack s | ratio | /init at s | ratio | final root at s | MemFree after unpack MiB | vs stock MiB | peak during switch MiB | MemFree after switch MiB | old root still held MiB | freed % |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    worst = {"unpack": 0.0, "init": 0.0, "mem": 0.0}
+    for size, shape, comp in workloads:
+        base = by[("stock", shape, size, comp)]
+        for c in CONFIGS:
+            r = by.get((c, shape, size, comp))
+            if not r:
+                continue
+            ru = r["unpack_s"] / base["unpack_s"]
+            ri = r["to_init_s"] / base["to_init_s"]
+            dm = mib(r["memfree_after_unpack_kib"] - base["memfree_after_unpack_kib"])
+            freed = 100.0 * (1 - r["old_root_held_kib"] / max(1, r["initramfs_kib"]))
+            if c == "user_root":
+                worst["unpack"] = max(worst["unpack"], ru)
+                worst["init"] = max(worst["init"], ri)
+                worst["mem"] = max(worst["mem"], abs(dm))
+            md.append(f"| {size} MiB {shape} {comp} | {LABEL[c]} | {r['unpack_s']:.4f} | {ru:.4f} | {r['to_init_s']:.4f} | {ri:.4f}"
+                      f" | {r['to_final_root_s']:.4f} | {mib(r['memfree_after_unpack_kib']):.1f} | {dm:+.2f}"
+                      f" | {mib(r['memfree_peak_switch_kib']):.1f} | {mib(r['memfree_after_switch_kib']):.1f}"
+                      f" | {mib(r['old_root_held_kib']):.1f} | {freed:.1f} |")
+    md += ["", f"user_root vs stock, worst case over all workloads: unpack ratio {worst['unpack']:.4f},"
+           f" time-to-/init ratio {worst['init']:.4f}, MemFree after unpack within {worst['mem']:.2f} MiB.", ""]
+    md += ["Plain TCG (wall-clock noise, sanity check only): unpack seconds", "",
+           "| config | workload | min | median | max | median ratio to stock |", "|---|---|---:|---:|---:|---:|"]
+    san = res["plain_tcg"]
+    for c in CONFIGS:
+        s = san[c]
+        md.append(f"| {LABEL[c]} | {s['workload']} | {s['min']:.3f} | {s['median']:.3f} | {s['max']:.3f}"
+                  f" | {s['median'] / san['stock']['median']:.3f} |")
+    (out / "results.md").write_text("\n".join(md) + "\n")
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5))
+    labels = [f"{s}M\n{sh}\n{c}" for s, sh, c in workloads]
+    width = 0.27
+    colors = {"stock": "#7f7f7f", "user_root": "#1f77b4", "copy": "#d62728"}
+    for i, c in enumerate(CONFIGS):
+        xs = [j + (i - 1) * width for j in range(len(workloads))]
+        axes[0].bar(xs, [by[(c, sh, s, co)]["unpack_s"] for s, sh, co in workloads], width,
+                    label=LABEL[c], color=colors[c])
+        axes[1].bar(xs, [by[(c, sh, s, co)]["to_final_root_s"] for s, sh, co in workloads], width,
+                    label=LABEL[c], color=colors[c])
+        axes[2].bar(xs, [mib(by[(c, sh, s, co)]["old_root_held_kib"]) for s, sh, co in workloads], width,
+                    label=LABEL[c], color=colors[c])
+    for ax, title, unit in ((axes[0], "initramfs unpack time", "guest seconds (icount)"),
+                            (axes[1], "time to the final root", "guest seconds since boot (icount)"),
+                            (axes[2], "memory the old root still holds after the switch", "MiB")):
+        ax.set_title(title)
+        ax.set_ylabel(unit)
+        ax.set_xticks(range(len(workloads)))
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"user_root on Linux 6.12: boot cost and memory ({res['machine']['date']})")
+    fig.tight_layout()
+    fig.savefig(out / "chart.png", dpi=110)
+    print(f"bench: {out / 'results.md'}, {out / 'chart.png'}")
+
+
+if __name__ == "__main__":
+    main()
