@@ -22,7 +22,7 @@ TAP_RESULT = re.compile(r"^(ok|not ok) (\d+)\b ?-? ?(.*?)(?:\s+#\s*(SKIP|skip|TO
 TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 KERNEL_ERROR = re.compile(
     r"BUG:|WARNING:|\bOops\b|KASAN:|UBSAN:|Kernel panic|general protection fault|"
-    r"possible (circular|recursive) locking|lockdep|INFO: task .* blocked|rcu_.*stall|"
+    r"possible (circular|recursive) locking|INFO: task .* blocked|rcu_.*stall|"
     r"Unable to handle kernel|kernel BUG at|refcount_t:|list_(add|del) corruption")
 DONE = "# user_root: guest done"
 

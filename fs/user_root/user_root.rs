@@ -148,10 +148,8 @@ unsafe fn mount_tmpfs(options: Option<&CStr>) -> Result {
     let (source, target, fstype) = (c_str!("user_root"), c_str!("/"), c_str!("tmpfs"));
     let mut with_options = false;
     if let Some(options) = options {
-        // tmpfs parses its options in place: keep the original for the message below.
-        let mut copy = options.to_cstring()?;
         // SAFETY: at boot, per this function's contract.
-        match unsafe { boot::mount_new(source, target, fstype, Some(&mut copy)) } {
+        match unsafe { boot::mount_new(source, target, fstype, Some(options)) } {
             Ok(()) => with_options = true,
             Err(err) => pr_err!(
                 "tmpfs rejected initramfs_options=\"{options}\" ({err:?}); using its defaults\n"

@@ -9,7 +9,7 @@
 //!
 //! C header: [`include/linux/init_syscalls.h`](srctree/include/linux/init_syscalls.h).
 
-use crate::{bindings, error::to_result, prelude::*, str::CStr, str::CString};
+use crate::{bindings, error::to_result, page::PAGE_SIZE, prelude::*, str::CStr};
 use core::ptr;
 
 /// `umount2()` flag: detach the mount now and clean up once it is no longer busy.
@@ -17,8 +17,8 @@ pub const MNT_DETACH: i32 = bindings::MNT_DETACH as i32;
 
 /// Mounts a new instance of `fstype`, named `source`, on `target`.
 ///
-/// `options` is the comma-separated option string of `mount(2)`; the file system parses it in
-/// place, which is why it is taken mutably.
+/// `options` is the comma-separated option string of `mount(2)`. Options of a page or more
+/// are `EINVAL`, as they are for `mount(2)`.
 ///
 /// # Safety
 ///
@@ -28,11 +28,26 @@ pub unsafe fn mount_new(
     source: &CStr,
     target: &CStr,
     fstype: &CStr,
-    options: Option<&mut CString>,
+    options: Option<&CStr>,
 ) -> Result {
-    let data = options.map_or(ptr::null_mut(), |o| o.as_char_ptr().cast_mut().cast());
-    // SAFETY: the strings are NUL-terminated; `data` is null or an exclusively borrowed,
-    // NUL-terminated buffer; the caller guarantees init memory is still there.
+    // `init_mount()` takes the options as a whole page, like `mount(2)` copies them from
+    // userspace: it terminates the page at its last byte and the file system parses it in place.
+    let mut page: KVec<u8>;
+    let data = match options {
+        None => ptr::null_mut(),
+        Some(options) => {
+            let bytes = options.as_bytes_with_nul();
+            if bytes.len() > PAGE_SIZE {
+                return Err(EINVAL);
+            }
+            page = KVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+            page[..bytes.len()].copy_from_slice(bytes);
+            page.as_mut_ptr().cast()
+        }
+    };
+    // SAFETY: the strings are NUL-terminated; `data` is null or a NUL-terminated, page-sized
+    // buffer that lives until the end of this function; the caller guarantees init memory is
+    // still there.
     to_result(unsafe {
         bindings::init_mount(
             source.as_char_ptr(),
