@@ -3,7 +3,7 @@
 //! The `user_root` kernel parameter and the on/off decision.
 //!
 //! Pure logic on byte strings, with no kernel dependencies, so that the host-side unit tests in
-//! `tools/testing/selftests/user_root/unit` compile this very file.
+//! `tools/testing/user_root/unit` compile this very file.
 
 /// A valid setting of the `user_root` parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
