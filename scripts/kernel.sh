@@ -17,9 +17,20 @@ if [ -n "$VARIANT" ]; then
 	shift
 	[ $# -gt 0 ] || set -- "$REPO/scripts/config/$VARIANT.config"
 	FRAGMENTS+=("$@")
-	if [ ! -f "$BUILD_DIR/.config" ] && [ -f "$BUILD/.config" ]; then
-		step seed "$BUILD_DIR from $BUILD" "$OUT/logs/seed-$VARIANT.log" cp -a "$BUILD" "$BUILD_DIR"
-	fi
+fi
+
+# A copy of a build directory is only reused if the saved commands still match: objtool's
+# (tools/ build) and Rust's record absolute output paths, and a rebuilt objtool is newer than
+# every object, which would then all be rebuilt. Point the copied commands at the copy.
+seed() {
+	rm -rf "$BUILD_DIR.tmp"
+	cp -a "$BUILD" "$BUILD_DIR.tmp"
+	grep -rlZ --include='.*.cmd' -e "$BUILD" "$BUILD_DIR.tmp" |
+		xargs -0 -r sed -i "s#$BUILD\([^-A-Za-z0-9_.]\|\$\)#$BUILD_DIR\1#g"
+	mv "$BUILD_DIR.tmp" "$BUILD_DIR"
+}
+if [ -n "$VARIANT" ] && [ ! -f "$BUILD_DIR/.config" ] && [ -f "$BUILD/.config" ]; then
+	step seed "$BUILD_DIR from $BUILD" "$OUT/logs/seed-$VARIANT.log" seed
 fi
 
 make_tree() {
