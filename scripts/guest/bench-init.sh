@@ -10,12 +10,7 @@
 export PATH=/bin
 mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev
-mark() {
-	set -- "$*" $(stat -f -c '%b %f %S' /)
-	echo "user_root-bench: $1 memfree=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)" \
-		"shmem=$(sed -n 's/^Shmem: *\([0-9]*\) kB/\1/p' /proc/meminfo)" \
-		"rootkib=$((($2 - $3) * $4 / 1024))" > /dev/kmsg
-}
+. /bench-mark.sh
 mark init
 
 mkdir -p /newroot
@@ -24,6 +19,7 @@ mkdir -p /newroot/bin /newroot/dev /newroot/proc
 cp /bin/busybox /newroot/bin/busybox
 for a in sh mount sed sleep reboot stat; do ln -s busybox /newroot/bin/$a; done
 cp /bench-final.sh /newroot/init
+cp /bench-mark.sh /newroot/
 if [ "$UR_BENCH" = copy ]; then
 	for f in /*; do
 		case $f in /proc|/dev|/sys|/newroot) ;; *) cp -a "$f" /newroot/ ;; esac
