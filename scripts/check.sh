@@ -103,18 +103,18 @@ boot_debug_cells() {
 # Recompile user_root every time, so that its rustc and clippy warnings are always seen.
 [ -d "$TREE/fs/user_root" ] && touch "$TREE"/fs/user_root/*.rs
 declare -A KERNELS
-KERNELS[main]=$("$REPO/scripts/kernel.sh" | tee /dev/stderr | tail -1) || abort kernel "the kernel did not build"
+KERNELS[main]=$("$REPO/scripts/kernel.sh") || abort kernel "the kernel did not build"
 "$REPO/scripts/mkguest.sh" "$OUT/guest" || abort guest "the guest did not build"
 "$REPO/scripts/mkclients.sh" "$OUT/guest" || abort guest "the clients initramfs did not build"
 if [ "$PROFILE" = debug ]; then
-	KERNELS[main]=$("$REPO/scripts/kernel.sh" debug | tee /dev/stderr | tail -1) ||
+	KERNELS[main]=$("$REPO/scripts/kernel.sh" debug) ||
 		abort kernel "the debug kernel did not build"
 	boot_debug_cells
 	exit $?
 fi
-KERNELS[default-on]=$("$REPO/scripts/kernel.sh" default-on | tee /dev/stderr | tail -1) ||
+KERNELS[default-on]=$("$REPO/scripts/kernel.sh" default-on) ||
 	abort kernel "the CONFIG_USER_ROOT_DEFAULT_ON=y kernel did not build"
-KERNELS[builtin]=$("$REPO/scripts/kernel.sh" builtin "$OUT/guest/builtin.config" | tee /dev/stderr | tail -1) ||
+KERNELS[builtin]=$("$REPO/scripts/kernel.sh" builtin "$OUT/guest/builtin.config") ||
 	abort kernel "the kernel with a built-in initramfs did not build"
 
 # --- host-side unit tests of the kernel's Rust logic ---------------------------------------

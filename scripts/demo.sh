@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 "$REPO/scripts/install-deps.sh"
-KERNEL=$("$REPO/scripts/kernel.sh" | tee /dev/stderr | tail -1)
+KERNEL=$("$REPO/scripts/kernel.sh")
 "$REPO/scripts/mkguest.sh" "$OUT/guest"
 step patches "patch series to $OUT/patches" "$OUT/logs/patches.log" \
 	python3 "$REPO/scripts/series.py" patches --tree "$TREE" --out "$OUT/patches"

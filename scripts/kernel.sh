@@ -6,8 +6,10 @@
 # The plain test kernel is the selftests' config fragment on tinyconfig. A VARIANT adds
 # config fragments (by default scripts/config/VARIANT.config) and builds in its own directory,
 # seeded from the plain build so that only what the extra options touch is rebuilt.
-# Prints the path of bzImage on its last line.
+# Progress goes to stderr; stdout carries only the path of bzImage, for KERNEL=$(kernel.sh).
+# (Callers must not tee to /dev/stderr: when stderr is a file, that reopens and truncates it.)
 set -euo pipefail
+exec 3>&1 1>&2
 source "$(dirname "$0")/lib.sh"
 
 VARIANT=${1:-}
@@ -86,4 +88,4 @@ build() {
 }
 step build "linux $KVER + user_root (rust${VARIANT:+, $VARIANT}) in $BUILD_DIR" \
 	"$OUT/logs/build${VARIANT:+-$VARIANT}.log" build
-echo "$BUILD_DIR/arch/x86/boot/bzImage"
+echo "$BUILD_DIR/arch/x86/boot/bzImage" >&3
