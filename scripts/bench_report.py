@@ -29,7 +29,7 @@ def main():
           f" the median of {runs} default (async) boots, /init as median (min-max).",
           "Free after unpack: MemFree plus the free pages cached on the per-CPU lists; MemFree alone in"
           " its own column.", "",
-          "| workload | config | unpack s | ratio | /init at s | ratio | final root at s | free after unpack MiB | vs stock MiB | MemFree vs stock MiB | peak during switch MiB | free after switch MiB | old root still held MiB | freed % |",
+          "| workload | config | unpack s | ratio | /init at s | ratio | final root at s | free after unpack MiB | vs stock MiB | MemFree vs stock MiB | lowest MemFree during switch MiB | free after switch MiB | old root still held MiB | freed % |",
           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     worst = {"unpack": 0.0, "init": 0.0, "free": 0.0, "memfree": 0.0, "sync_memfree": 0.0}
     for size, shape, comp in workloads:
