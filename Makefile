@@ -11,7 +11,7 @@ export KSRC OUT CACHE JOBS
 .PHONY: help demo check check-debug bench patches kernel guest deps refresh clean
 
 help:
-	@sed -n 's/^\([a-z]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 20
+	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 20
 
 demo: ## build, boot with user_root, show pivot_root working (and failing without it)
 	@scripts/demo.sh
@@ -19,7 +19,7 @@ demo: ## build, boot with user_root, show pivot_root working (and failing withou
 check: ## build, then run every test; ends with "N passed, N failed, N skipped"
 	@scripts/check.sh
 
-check-debug: ## boot every main-kernel cell on a KASAN + lockdep + list/object debugging kernel
+check-debug: ## boot the selftests, clients and unpack failures on a KASAN + lockdep debug kernel
 	@scripts/check.sh debug
 
 bench: ## boot-time and memory cost of user_root vs stock vs the copy workaround (out/bench)

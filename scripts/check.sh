@@ -4,7 +4,7 @@
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
 # `check.sh debug` (make check-debug) instead builds the debug kernel (KASAN, lockdep, list and
-# object debugging) and boots every cell of the main kernel with it.
+# object debugging) and boots a subset of the main kernel's cells with it (DEBUG_CELLS).
 set -uo pipefail
 PROFILE=${1:-}
 source "$(dirname "$0")/lib.sh"
@@ -46,7 +46,7 @@ print(f"\n{total['pass']} passed, {total['fail']} failed, {total['skip']} skippe
 PY
 }
 
-# boot_cells [FILTER]: boots every cell of the matrix (or those whose kernel is FILTER).
+# boot_cells [FILTER [TIMEOUT]]: boots every cell of BOOTS (or those whose kernel is FILTER).
 boot_cells() {
 	local filter=${1:-} timeout=${2:-300}
 	for cell in "${BOOTS[@]}"; do
