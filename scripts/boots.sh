@@ -13,9 +13,12 @@ ON_MSG='initramfs on tmpfs "user_root"'
 DISK_MSG='the kernel-mounted root is the root now'
 UNPACK_FAIL='Initramfs unpacking failed'
 ENOSPC='Initramfs unpacking: cannot write /ballast: -ENOSPC'
+# The second CPU's idle thread was forked with a copy of PID 1's root: it must not pin the
+# initramfs once PID 1 has switched root (the memory test of the first cell).
+SMP_MSG='smp: Brought up 1 node, 2 CPUs'
 BOOTS=(
 	# The main cells: initramfs or kernel-mounted root, with and without user_root.
-	"initramfs, user_root|main|initramfs.img||user_root initramfs_options=size=200m UR_EXPECT=on|$ON_MSG"
+	"initramfs, user_root|main|initramfs.img||user_root initramfs_options=size=200m UR_EXPECT=on|$ON_MSG;;$SMP_MSG"
 	"initramfs, stock|main|initramfs.img||initramfs_options=size=200m UR_EXPECT=off|"
 	"root=/dev/vda, user_root|main||disk|user_root root=/dev/vda rw UR_EXPECT=disk-on|$DISK_MSG"
 	"root=/dev/vda, stock|main||disk|root=/dev/vda rw UR_EXPECT=disk-off|"
@@ -38,14 +41,15 @@ BOOTS=(
 	# CONFIG_USER_ROOT_DEFAULT_ON=y: on unless the command line says otherwise.
 	"DEFAULT_ON kernel|default-on|initramfs.img||UR_EXPECT=on|$ON_MSG"
 	"DEFAULT_ON kernel, user_root=0|default-on|initramfs.img||user_root=0 UR_EXPECT=off|"
-	"DEFAULT_ON kernel, user_root=bogus|default-on|initramfs.img||user_root=bogus UR_EXPECT=on|ignoring \"user_root=bogus\": .* keeping the default \\(on\\)"
+	"DEFAULT_ON kernel, user_root=bogus|default-on|initramfs.img||user_root=bogus UR_EXPECT=on|ignoring \"user_root=bogus\": .* user_root stays on \\(the Kconfig default\\)"
 	# An initramfs built into the kernel, alone and followed by one from the boot loader.
 	"built-in initramfs, user_root|builtin|||user_root UR_FILES=/builtin-marker UR_EXPECT=on|$ON_MSG"
 	"built-in initramfs, stock|builtin|||UR_FILES=/builtin-marker UR_EXPECT=off|"
 	"built-in + boot loader initramfs, user_root|builtin|concat.img||user_root UR_FILES=/builtin-marker,/early-marker UR_EXPECT=on|$ON_MSG"
 	"built-in + boot loader initramfs, stock|builtin|concat.img||UR_FILES=/builtin-marker,/early-marker UR_EXPECT=off|"
 	# Bad input: a warning that names the value, and a system that boots.
-	"user_root=bogus keeps the default|main|initramfs.img||user_root=bogus UR_EXPECT=off|ignoring \"user_root=bogus\""
+	"user_root=bogus keeps the default|main|initramfs.img||user_root=bogus UR_EXPECT=off|ignoring \"user_root=bogus\": .* user_root stays off \\(the Kconfig default\\)"
+	"user_root then user_root=bogus|main|initramfs.img||user_root user_root=bogus UR_EXPECT=on|user_root stays on \\(set earlier on the command line\\)"
 	"user_root then user_root=0|main|initramfs.img||user_root user_root=0 UR_EXPECT=off|"
 	"bad initramfs_options, user_root|main|initramfs.img||user_root initramfs_options=bogus=1 UR_EXPECT=on|tmpfs rejected initramfs_options=\"bogus=1\""
 	# Real clients from Debian: util-linux unshare + pivot_root, runc, busybox and util-linux

@@ -5,13 +5,13 @@
 //!
 //! Nothing can ever be created in it, so unmounting or pivoting away whatever is stacked on it
 //! never reveals anything. It is not registered, so userspace cannot mount it by name; its
-//! superblock is `SB_NOUSER` so its mount cannot be bind-mounted either; executables and device
+//! superblock is `SB_NOUSER`, so `mount(2)` refuses to bind-mount it too; executables and device
 //! nodes are ignored on it; `statfs()` reports `NULL_FS_MAGIC`, the value Linux 7.0 uses for its
 //! "nullfs", so that userspace sees one ABI on both kernels.
 
 use kernel::{
     c_str,
-    fs::sb::{flags, iflags, FileSystem, SuperBlock, Type, VfsMount},
+    fs::sb::{FileSystem, Flags, IFlags, SuperBlock, Type, VfsMount},
     prelude::*,
     str::CStr,
 };
@@ -26,8 +26,8 @@ pub(crate) struct NullRoot;
 
 impl FileSystem for NullRoot {
     const NAME: &'static CStr = c_str!("nullfs");
-    const SB_FLAGS: u32 = flags::NOUSER;
-    const SB_IFLAGS: u32 = iflags::NOEXEC | iflags::NODEV;
+    const SB_FLAGS: Flags = Flags::NOUSER;
+    const SB_IFLAGS: IFlags = IFlags::NOEXEC.with(IFlags::NODEV);
 
     fn fill_super(sb: &mut SuperBlock) -> Result {
         sb.set_magic(MAGIC);

@@ -66,11 +66,12 @@ fn active() -> bool {
 /// Handles a command-line word that starts with `user_root`; `rest` is what follows the prefix.
 ///
 /// Returns 1 if the word was ours (also when its value was invalid: that is warned about and
-/// the Kconfig default is kept), 0 to leave it to others.
+/// the setting so far is kept), 0 to leave it to others.
 ///
 /// # Safety
 ///
-/// `rest` must point to a NUL-terminated string.
+/// `rest` must point to a NUL-terminated string, and the call must come from `__setup()`, while
+/// init memory (where this function lives) is still there.
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn user_root_parse_param(rest: *const c_char) -> c_int {
@@ -79,11 +80,18 @@ pub unsafe extern "C" fn user_root_parse_param(rest: *const c_char) -> c_int {
     match param::parse(rest.as_bytes()) {
         Parsed::Set(Request::On) => REQUEST.store(REQUEST_ON, Ordering::Relaxed),
         Parsed::Set(Request::Off) => REQUEST.store(REQUEST_OFF, Ordering::Relaxed),
-        Parsed::Invalid(value) => pr_warn!(
-            "ignoring \"user_root={}\": expected 1/on/y or 0/off/n; keeping the default ({})\n",
-            BStr::from_bytes(value),
-            on_off(DEFAULT_ON)
-        ),
+        Parsed::Invalid(value) => {
+            let (on, why) = match request() {
+                Some(earlier) => (earlier == Request::On, "set earlier on the command line"),
+                None => (DEFAULT_ON, "the Kconfig default"),
+            };
+            pr_warn!(
+                "ignoring \"user_root={}\": expected 1/on/y or 0/off/n; user_root stays {} ({})\n",
+                BStr::from_bytes(value),
+                on_off(on),
+                why
+            )
+        }
         Parsed::NotOurs => return 0,
     }
     1
@@ -93,9 +101,13 @@ pub unsafe extern "C" fn user_root_parse_param(rest: *const c_char) -> c_int {
 ///
 /// Returns null when user_root is off, or when the null root cannot be created (which is
 /// reported): the caller then mounts the stock rootfs.
+///
+/// # Safety
+///
+/// Must be called from `init_mount_tree()`, once: this function lives in init memory.
 #[no_mangle]
 #[link_section = ".init.text"]
-pub extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
+pub unsafe extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
     if !param::decide(DEFAULT_ON, request()) {
         return core::ptr::null_mut();
     }
@@ -119,7 +131,8 @@ pub extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
 ///
 /// # Safety
 ///
-/// `options` must be null or point to a NUL-terminated string.
+/// `options` must be null or point to a NUL-terminated string, and the caller must be
+/// `init_mount_tree()`: this function and the helpers it calls live in init memory.
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn user_root_mount_tmpfs(options: *const c_char) {
@@ -128,7 +141,7 @@ pub unsafe extern "C" fn user_root_mount_tmpfs(options: *const c_char) {
     }
     // SAFETY: `options` is null or NUL-terminated, per the contract.
     let options = (!options.is_null()).then(|| unsafe { CStr::from_char_ptr(options) });
-    // SAFETY: called from `init_mount_tree()`, at boot.
+    // SAFETY: called from `init_mount_tree()`, at boot, per the contract.
     if let Err(err) = unsafe { mount_tmpfs(options) } {
         // SAFETY: the format string is NUL-terminated and takes one `int`.
         unsafe {
@@ -189,7 +202,8 @@ unsafe fn mount_tmpfs(options: Option<&CStr>) -> Result {
 ///
 /// # Safety
 ///
-/// `what` must point to a NUL-terminated string.
+/// `what` must point to a NUL-terminated string, and the caller must run before init memory is
+/// freed: this function and the helpers it calls live there.
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn user_root_switch_root(what: *const c_char) -> bool {
@@ -199,13 +213,13 @@ pub unsafe extern "C" fn user_root_switch_root(what: *const c_char) -> bool {
     // SAFETY: `what` is NUL-terminated, per the contract.
     let what = unsafe { CStr::from_char_ptr(what) };
     let here = c_str!(".");
-    // SAFETY: both callers run at boot.
+    // SAFETY: at boot, per the contract.
     if let Err(err) = unsafe { boot::pivot_root(here, here) } {
         pr_err!("cannot pivot into {what} ({err:?}); leaving the user root under it\n");
         return false;
     }
     // The old root is now stacked on the new one, at ".".
-    // SAFETY: both callers run at boot.
+    // SAFETY: at boot, per the contract.
     match unsafe { boot::umount(here, boot::MNT_DETACH) } {
         Ok(()) => pr_info!("{what} is the root now; the user root is detached\n"),
         Err(err) => pr_err!("cannot detach the user root from {what} ({err:?})\n"),

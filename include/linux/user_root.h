@@ -7,15 +7,17 @@
 #ifndef _LINUX_USER_ROOT_H
 #define _LINUX_USER_ROOT_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 
 struct vfsmount;
 
 #ifdef CONFIG_USER_ROOT
-int user_root_parse_param(const char *rest);
-struct vfsmount *user_root_null_mount(void);
-void user_root_mount_tmpfs(const char *options);
-bool user_root_switch_root(const char *what);
+/* All of them live in init memory: boot code only. */
+int __init user_root_parse_param(const char *rest);
+struct vfsmount *__init user_root_null_mount(void);
+void __init user_root_mount_tmpfs(const char *options);
+bool __init user_root_switch_root(const char *what);
 #else
 static inline struct vfsmount *user_root_null_mount(void)
 {

@@ -17,8 +17,8 @@ pub const MNT_DETACH: i32 = bindings::MNT_DETACH as i32;
 
 /// Mounts a new instance of `fstype`, named `source`, on `target`.
 ///
-/// `options` is the comma-separated option string of `mount(2)`. Options of a page or more
-/// are `EINVAL`, as they are for `mount(2)`.
+/// `options` is the comma-separated option string of `mount(2)`. Options that do not fit
+/// in a page with their NUL are `EINVAL`, where `mount(2)` would cut them short.
 ///
 /// # Safety
 ///

@@ -19,8 +19,8 @@ pub struct Path(bindings::path);
 impl Path {
     /// Looks `name` up from the current task's root and working directory.
     ///
-    /// Mounts stacked on the last component are not followed: looking up `/` yields the root of
-    /// the current task even if something is mounted on top of it.
+    /// Mounts stacked on a named component are followed, but `/` and `.` are taken as they are:
+    /// looking up `/` yields the root of the current task even if something is mounted on it.
     pub fn lookup(name: &CStr) -> Result<Self> {
         let mut path = MaybeUninit::<bindings::path>::uninit();
         // SAFETY: `name` is NUL-terminated and `path` is valid for writes.

@@ -18,18 +18,41 @@ use crate::{
 };
 use core::{marker::PhantomData, ptr::NonNull};
 
-/// Superblock flags (`SB_*`).
-pub mod flags {
-    /// Userspace may not mount the file system, not even by bind-mounting one of its mounts.
-    pub const NOUSER: u32 = crate::bindings::SB_NOUSER as u32;
+/// Superblock flags (`SB_*`) that a file system may ask for.
+///
+/// Only the flags below can be built, not the ones the VFS keeps for itself (`SB_BORN`,
+/// `SB_ACTIVE`, ...).
+#[derive(Clone, Copy)]
+pub struct Flags(u32);
+
+impl Flags {
+    /// No flags.
+    pub const NONE: Self = Self(0);
+    /// `mount(2)` refuses the file system, also as the source of a bind mount.
+    pub const NOUSER: Self = Self(bindings::SB_NOUSER as u32);
+
+    /// Both `self` and `other`.
+    pub const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
 }
 
-/// Internal superblock flags (`SB_I_*`).
-pub mod iflags {
+/// Internal superblock flags (`SB_I_*`) that a file system may ask for.
+#[derive(Clone, Copy)]
+pub struct IFlags(u32);
+
+impl IFlags {
+    /// No flags.
+    pub const NONE: Self = Self(0);
     /// Executables on the file system are never run.
-    pub const NOEXEC: u32 = crate::bindings::SB_I_NOEXEC;
+    pub const NOEXEC: Self = Self(bindings::SB_I_NOEXEC);
     /// Device nodes on the file system are never opened.
-    pub const NODEV: u32 = crate::bindings::SB_I_NODEV;
+    pub const NODEV: Self = Self(bindings::SB_I_NODEV);
+
+    /// Both `self` and `other`.
+    pub const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
 }
 
 /// A file system implemented in Rust.
@@ -37,13 +60,14 @@ pub trait FileSystem {
     /// The type name, shown in `/proc/self/mountinfo`.
     const NAME: &'static CStr;
 
-    /// Flags set on every superblock (see [`flags`]).
-    const SB_FLAGS: u32 = 0;
+    /// Flags set on every superblock.
+    const SB_FLAGS: Flags = Flags::NONE;
 
-    /// Internal flags set on every superblock (see [`iflags`]).
-    const SB_IFLAGS: u32 = 0;
+    /// Internal flags set on every superblock.
+    const SB_IFLAGS: IFlags = IFlags::NONE;
 
-    /// Fills in a new superblock; it must at least give it a root with [`SuperBlock::set_root`].
+    /// Fills in a new superblock; it must at least give it a root with [`SuperBlock::set_root`],
+    /// or the mount fails with `EINVAL`.
     fn fill_super(sb: &mut SuperBlock) -> Result;
 }
 
@@ -114,8 +138,8 @@ impl<T: FileSystem> Type<T> {
         // SAFETY: the VFS hands a valid context to `init_fs_context` and owns it during the call.
         let fc = unsafe { &mut *fc };
         fc.ops = &Self::CONTEXT_OPS;
-        fc.sb_flags |= T::SB_FLAGS;
-        fc.s_iflags |= T::SB_IFLAGS;
+        fc.sb_flags |= T::SB_FLAGS.0;
+        fc.s_iflags |= T::SB_IFLAGS.0;
         0
     }
 
@@ -130,16 +154,22 @@ impl<T: FileSystem> Type<T> {
 
     /// # Safety
     ///
-    /// `sb` must be a new superblock that the caller has locked and not yet made visible.
+    /// `sb` must be a new superblock that the caller holds `s_umount` of for writing and has not
+    /// yet marked `SB_BORN`.
     unsafe extern "C" fn fill_super_callback(
         sb: *mut bindings::super_block,
         _fc: *mut bindings::fs_context,
     ) -> crate::ffi::c_int {
         from_result(|| {
-            // SAFETY: `sb` is a new superblock exclusively owned by this call, per the contract.
+            // SAFETY: `SuperBlock` is a transparent wrapper, and `sb` satisfies its invariants
+            // for the duration of this call, per the contract.
             let sb = unsafe { &mut *sb.cast::<SuperBlock>() };
             sb.init_simple();
             T::fill_super(sb)?;
+            // Without a root the VFS would hit a BUG() once this returns.
+            if !sb.has_root() {
+                return Err(EINVAL);
+            }
             Ok(0)
         })
     }
@@ -147,9 +177,14 @@ impl<T: FileSystem> Type<T> {
 
 /// A superblock that is being filled in.
 ///
+/// The VFS has already put it on its lists, where other tasks may find it, but they leave it
+/// alone until it is `SB_BORN`: the fields set here are written through raw pointers, field by
+/// field, never through a reference to the whole superblock.
+///
 /// # Invariants
 ///
-/// The superblock is new, locked by the VFS and not yet visible to any other task.
+/// The superblock is new, its `s_umount` is held for writing by the task filling it in, and it is
+/// not yet `SB_BORN`.
 #[repr(transparent)]
 pub struct SuperBlock(Opaque<bindings::super_block>);
 
@@ -161,25 +196,30 @@ impl SuperBlock {
         ..unsafe { core::mem::zeroed() }
     };
 
-    fn raw(&mut self) -> &mut bindings::super_block {
-        // SAFETY: by the type invariant this is the only reference to the superblock.
-        unsafe { &mut *self.0.get() }
-    }
-
     /// Sets the defaults of an in-memory file system: page-sized blocks, nanosecond timestamps,
     /// and `statfs()` answered by `simple_statfs`.
     fn init_simple(&mut self) {
-        let sb = self.raw();
-        sb.s_maxbytes = i64::MAX;
-        sb.s_blocksize = crate::page::PAGE_SIZE as _;
-        sb.s_blocksize_bits = crate::page::PAGE_SHIFT as _;
-        sb.s_time_gran = 1;
-        sb.s_op = &Self::SIMPLE_OPS;
+        let sb = self.0.get();
+        // SAFETY: by the type invariant the superblock is valid, and nobody else reads or writes
+        // these fields before it is born.
+        unsafe {
+            (*sb).s_maxbytes = i64::MAX;
+            (*sb).s_blocksize = crate::page::PAGE_SIZE as _;
+            (*sb).s_blocksize_bits = crate::page::PAGE_SHIFT as _;
+            (*sb).s_time_gran = 1;
+            (*sb).s_op = &Self::SIMPLE_OPS;
+        }
     }
 
     /// Sets the magic number that `statfs()` reports.
     pub fn set_magic(&mut self, magic: u32) {
-        self.raw().s_magic = magic as _;
+        // SAFETY: as in `init_simple`.
+        unsafe { (*self.0.get()).s_magic = magic as _ };
+    }
+
+    fn has_root(&self) -> bool {
+        // SAFETY: by the type invariant only the task filling the superblock writes `s_root`.
+        !unsafe { (*self.0.get()).s_root }.is_null()
     }
 
     /// Allocates a new inode on this superblock.
@@ -190,8 +230,11 @@ impl SuperBlock {
         NonNull::new(inode).map(NewInode).ok_or(ENOMEM)
     }
 
-    /// Makes `inode` the root directory of this superblock.
+    /// Makes `inode` the root directory of this superblock; fails with `EEXIST` if it has one.
     pub fn set_root(&mut self, inode: NewInode) -> Result {
+        if self.has_root() {
+            return Err(EEXIST);
+        }
         let raw = inode.0.as_ptr();
         core::mem::forget(inode);
         // SAFETY: `raw` is a counted inode; `d_make_root` consumes the reference, also on failure.
@@ -199,24 +242,25 @@ impl SuperBlock {
         if root.is_null() {
             return Err(ENOMEM);
         }
-        self.raw().s_root = root;
+        // SAFETY: as in `init_simple`.
+        unsafe { (*self.0.get()).s_root = root };
         Ok(())
     }
 }
 
 /// A new inode that is not yet reachable from any dentry.
 ///
+/// It is already on its superblock's list of inodes, but that superblock is not yet born, so
+/// nobody else looks at the fields set here; they are written field by field through the
+/// pointer, never through a reference to the whole inode.
+///
 /// # Invariants
 ///
-/// The pointer holds a reference on a valid inode that no other task can see yet.
+/// The pointer holds a reference on a valid inode of a superblock that is being filled in, and
+/// no dentry refers to the inode yet.
 pub struct NewInode(NonNull<bindings::inode>);
 
 impl NewInode {
-    fn raw(&mut self) -> &mut bindings::inode {
-        // SAFETY: by the type invariant the inode is valid and not visible to anyone else.
-        unsafe { self.0.as_mut() }
-    }
-
     /// Turns the inode into an empty directory that nothing can be created in (mode 0555).
     pub fn make_empty_dir(&mut self) -> &mut Self {
         // SAFETY: the inode is valid and private to this task.
@@ -233,7 +277,8 @@ impl NewInode {
 
     /// Sets the inode number.
     pub fn set_ino(&mut self, ino: u64) -> &mut Self {
-        self.raw().i_ino = ino as _;
+        // SAFETY: by the type invariant the inode is valid and nobody else reads the field yet.
+        unsafe { (*self.0.as_ptr()).i_ino = ino as _ };
         self
     }
 
@@ -242,7 +287,8 @@ impl NewInode {
     /// Nobody, not even a task with every capability, may then change its attributes, timestamps,
     /// extended attributes or, for a directory, its entries.
     pub fn set_immutable(&mut self) -> &mut Self {
-        self.raw().i_flags |= bindings::S_IMMUTABLE | bindings::S_NOATIME;
+        // SAFETY: by the type invariant the inode is valid and nobody else reads the field yet.
+        unsafe { (*self.0.as_ptr()).i_flags |= bindings::S_IMMUTABLE | bindings::S_NOATIME };
         self
     }
 }
