@@ -31,7 +31,7 @@ def main():
           " median (min-max).",
           "Free: MemFree plus the free pages cached on the per-CPU lists; MemFree alone in its own"
           " column. The async boots' free memory after unpack: the median's difference to stock's,"
-          " and the spread of the three boots.", "",
+          f" and the spread of the {runs} boots.", "",
           "| workload | config | unpack s | ratio | /init at s | ratio | final root at s | free after unpack MiB | vs stock MiB | MemFree vs stock MiB | async: vs stock MiB (spread) | lowest MemFree during switch MiB | free after switch MiB | old root still held MiB | freed % |",
           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     worst = {"unpack": 0.0, "init": 0.0, "free": 0.0, "memfree": 0.0, "async": 0.0, "spread": 0.0}
@@ -65,7 +65,7 @@ def main():
     md += ["", f"user_root vs stock, worst case over all workloads: unpack ratio {worst['unpack']:.4f},"
            f" median time-to-/init ratio {worst['init']:.4f}, free memory after unpack within"
            f" {worst['free']:.2f} MiB (MemFree alone: {worst['memfree']:.2f} MiB). In the default boots"
-           f" the medians differ by up to {worst['async']:.2f} MiB, and the three boots of one"
+           f" the medians differ by up to {worst['async']:.2f} MiB, and the {runs} boots of one"
            f" configuration by up to {worst['spread']:.2f} MiB among themselves.", ""]
     md += ["Plain TCG (wall-clock noise, sanity check only): unpack seconds, initramfs_async=0", "",
            "| config | workload | min | median | max | median ratio to stock |", "|---|---|---:|---:|---:|---:|"]

@@ -96,7 +96,7 @@ boot_debug_cells() {
 	BOOTS=("${keep[@]}")
 	# Its ACPI interpreter is so slow under TCG that the PCI interrupt routing (_PRT) hits
 	# ACPICA's 30 s loop timeout and the virtio disk gets no interrupt: route PCI interrupts
-	# without ACPI (the MP table), which still finds both CPUs.
+	# from the BIOS tables instead; ACPI still finds both CPUs.
 	EXTRA_APPEND="acpi=noirq"
 	boot_cells main 1200
 	finish

@@ -22,7 +22,7 @@ use core::{marker::PhantomData, ptr::NonNull};
 ///
 /// Only the flags below can be built, not the ones the VFS keeps for itself (`SB_BORN`,
 /// `SB_ACTIVE`, ...).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Flags(u32);
 
 impl Flags {
@@ -38,7 +38,7 @@ impl Flags {
 }
 
 /// Internal superblock flags (`SB_I_*`) that a file system may ask for.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IFlags(u32);
 
 impl IFlags {
@@ -213,7 +213,8 @@ impl SuperBlock {
 
     /// Sets the magic number that `statfs()` reports.
     pub fn set_magic(&mut self, magic: u32) {
-        // SAFETY: as in `init_simple`.
+        // SAFETY: by the type invariant the superblock is valid, and nobody else reads or writes
+        // `s_magic` before it is born.
         unsafe { (*self.0.get()).s_magic = magic as _ };
     }
 
@@ -242,7 +243,8 @@ impl SuperBlock {
         if root.is_null() {
             return Err(ENOMEM);
         }
-        // SAFETY: as in `init_simple`.
+        // SAFETY: by the type invariant the superblock is valid, and nobody else reads or writes
+        // `s_root` before it is born.
         unsafe { (*self.0.get()).s_root = root };
         Ok(())
     }
