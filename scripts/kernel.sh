@@ -29,11 +29,9 @@ seed() {
 	cp -a "$BUILD" "$BUILD_DIR.tmp"
 	grep -rlZ --include='.*.cmd' -e "$BUILD" "$BUILD_DIR.tmp" |
 		xargs -0 -r sed -i "s#$BUILD\([^-A-Za-z0-9_.]\|\$\)#$BUILD_DIR\1#g"
+	rm -rf "$BUILD_DIR"
 	mv "$BUILD_DIR.tmp" "$BUILD_DIR"
 }
-if [ -n "$VARIANT" ] && [ ! -f "$BUILD_DIR/.config" ] && [ -f "$BUILD/.config" ]; then
-	step seed "$BUILD_DIR from $BUILD" "$OUT/logs/seed-$VARIANT.log" seed
-fi
 
 make_tree() {
 	local tmp=$TREE.tmp
@@ -79,7 +77,16 @@ configure() {
 	cat "${FRAGMENTS[@]}" "$TREE/Makefile" | sha1sum > "$BUILD_DIR/.user_root-config-stamp"
 }
 stamp=$(cat "${FRAGMENTS[@]}" "$TREE/Makefile" | sha1sum)
-if [ ! -f "$BUILD_DIR/.config" ] || [ "$(cat "$BUILD_DIR/.user_root-config-stamp" 2>/dev/null)" != "$stamp" ]; then
+config_stale() {
+	[ ! -f "$BUILD_DIR/.config" ] ||
+		[ "$(cat "$BUILD_DIR/.user_root-config-stamp" 2>/dev/null)" != "$stamp" ]
+}
+# A variant is seeded again whenever its configuration changes (with the plain one's, say):
+# reconfiguring its old directory in place would rebuild most of the kernel.
+if [ -n "$VARIANT" ] && [ -f "$BUILD/.config" ] && config_stale; then
+	step seed "$BUILD_DIR from $BUILD" "$OUT/logs/seed-$VARIANT.log" seed
+fi
+if config_stale; then
 	step config "tinyconfig + ${FRAGMENTS[*]##*/}" "$OUT/logs/config${VARIANT:+-$VARIANT}.log" configure
 fi
 
