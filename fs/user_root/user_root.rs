@@ -10,89 +10,84 @@
 //! fills the tmpfs as it would fill rootfs, and userspace can pivot away from it and detach it.
 //!
 //! The C side is a handful of hooks, see `include/linux/user_root.h`. Every hook runs at boot,
-//! which is why they and what they call live in `.init.text`.
+//! which is why they and what they call live in `.init.text`; the decisions to panic are C's.
 
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use core::cell::UnsafeCell;
 use kernel::{
     bindings, c_str,
     ffi::{c_char, c_int},
-    fs::{boot, path::Path},
+    fs::path::Path,
     prelude::*,
-    str::{BStr, CStr},
+    types::ARef,
 };
 
+mod boot;
 mod null_root;
 mod param;
 
-use param::{Parsed, Request};
+use boot::InitContext;
+use param::{Applied, Setting};
 
 const __LOG_PREFIX: &[u8] = b"user_root\0";
 
 /// `statfs()` magic of tmpfs (`TMPFS_MAGIC`).
 const TMPFS_MAGIC: u32 = bindings::TMPFS_MAGIC;
 
-/// The Kconfig default, which the command line overrides.
-const DEFAULT_ON: bool = cfg!(CONFIG_USER_ROOT_DEFAULT_ON);
+/// A value that only the boot CPU writes, in `start_kernel()`, before any other task or CPU runs.
+///
+/// The `__setup()` handlers and `init_mount_tree()` run there; later hooks only read.
+struct EarlyBoot<T: Copy>(UnsafeCell<T>);
 
-/// The last valid `user_root` request on the command line: `NO_REQUEST`, or a [`Request`].
-static REQUEST: AtomicU8 = AtomicU8::new(NO_REQUEST);
-const NO_REQUEST: u8 = 0;
-const REQUEST_ON: u8 = 1;
-const REQUEST_OFF: u8 = 2;
+// SAFETY: every write happens before a second task or CPU exists (see `set`), and starting one
+// orders those writes before all of its reads.
+unsafe impl<T: Copy + Send> Sync for EarlyBoot<T> {}
 
-/// Whether this boot runs on the null root; set once, by [`user_root_null_mount`].
-static ACTIVE: AtomicBool = AtomicBool::new(false);
+impl<T: Copy> EarlyBoot<T> {
+    const fn new(value: T) -> Self {
+        Self(UnsafeCell::new(value))
+    }
 
-fn on_off(on: bool) -> &'static str {
-    if on {
-        "on"
-    } else {
-        "off"
+    fn get(&self) -> T {
+        // SAFETY: writes only happen while nothing else runs (see `set`), so this read never
+        // races with one.
+        unsafe { *self.0.get() }
+    }
+
+    /// # Safety
+    ///
+    /// The caller runs in `start_kernel()` on the boot CPU, before any other task or CPU starts.
+    unsafe fn set(&self, value: T) {
+        // SAFETY: nothing else runs, per the contract, so nothing else reads or writes the cell.
+        unsafe { *self.0.get() = value };
     }
 }
 
-fn request() -> Option<Request> {
-    match REQUEST.load(Ordering::Relaxed) {
-        REQUEST_ON => Some(Request::On),
-        REQUEST_OFF => Some(Request::Off),
-        _ => None,
-    }
-}
+/// The `user_root` setting: the Kconfig default, then each valid word of the command line.
+static SETTING: EarlyBoot<Setting> =
+    EarlyBoot::new(Setting::kconfig(cfg!(CONFIG_USER_ROOT_DEFAULT_ON)));
 
-fn active() -> bool {
-    ACTIVE.load(Ordering::Relaxed)
-}
+/// Whether this boot runs on the null root; set by [`user_root_null_mount`].
+static ACTIVE: EarlyBoot<bool> = EarlyBoot::new(false);
 
 /// Handles a command-line word that starts with `user_root`; `rest` is what follows the prefix.
 ///
-/// Returns 1 if the word was ours (also when its value was invalid: that is warned about and
-/// the setting so far is kept), 0 to leave it to others.
+/// Returns 1 if the word was ours (also when its value was invalid: that is reported and the
+/// setting so far is kept), 0 to leave it to others.
 ///
 /// # Safety
 ///
-/// `rest` must point to a NUL-terminated string, and the call must come from `__setup()`, while
-/// init memory (where this function lives) is still there.
+/// `rest` must point to a NUL-terminated string, and the caller must be the `__setup()` handler,
+/// which runs in `start_kernel()` before any other task or CPU.
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn user_root_parse_param(rest: *const c_char) -> c_int {
     // SAFETY: `__setup()` passes the NUL-terminated remainder of the word, per the contract.
     let rest = unsafe { CStr::from_char_ptr(rest) };
-    match param::parse(rest.as_bytes()) {
-        Parsed::Set(Request::On) => REQUEST.store(REQUEST_ON, Ordering::Relaxed),
-        Parsed::Set(Request::Off) => REQUEST.store(REQUEST_OFF, Ordering::Relaxed),
-        Parsed::Invalid(value) => {
-            let (on, why) = match request() {
-                Some(earlier) => (earlier == Request::On, "set earlier on the command line"),
-                None => (DEFAULT_ON, "the Kconfig default"),
-            };
-            pr_warn!(
-                "ignoring \"user_root={}\": expected 1/on/y or 0/off/n; user_root stays {} ({})\n",
-                BStr::from_bytes(value),
-                on_off(on),
-                why
-            )
-        }
-        Parsed::NotOurs => return 0,
+    match SETTING.get().apply(rest.as_bytes()) {
+        // SAFETY: in `start_kernel()`, before any other task or CPU, per the contract.
+        Applied::Set(setting) => unsafe { SETTING.set(setting) },
+        Applied::Ignored(ignored) => pr_warn!("{ignored}\n"),
+        Applied::NotOurs => return 0,
     }
     1
 }
@@ -104,17 +99,19 @@ pub unsafe extern "C" fn user_root_parse_param(rest: *const c_char) -> c_int {
 ///
 /// # Safety
 ///
-/// Must be called from `init_mount_tree()`, once: this function lives in init memory.
+/// The caller must be `init_mount_tree()`, which runs in `start_kernel()` before any other task
+/// or CPU; this function lives in init memory.
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
-    if !param::decide(DEFAULT_ON, request()) {
+    if !SETTING.get().on {
         return core::ptr::null_mut();
     }
     match null_root::mount() {
         Ok(mnt) => {
-            ACTIVE.store(true, Ordering::Relaxed);
-            mnt.into_raw()
+            // SAFETY: in `start_kernel()`, before any other task or CPU, per the contract.
+            unsafe { ACTIVE.set(true) };
+            ARef::into_raw(mnt).as_ptr().cast()
         }
         Err(err) => {
             pr_err!("cannot create the null root ({err:?}); booting on the stock rootfs\n");
@@ -129,40 +126,35 @@ pub unsafe extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
 /// Called by `init_mount_tree()` once the null root is the root of the initial namespace, with
 /// the `initramfs_options=` string (or null). Does nothing if user_root is off.
 ///
+/// Returns 0, or a negative errno if the tmpfs could not be mounted: the caller then panics,
+/// since nothing can be unpacked into the null root.
+///
 /// # Safety
 ///
 /// `options` must be null or point to a NUL-terminated string, and the caller must be
 /// `init_mount_tree()`: this function and the helpers it calls live in init memory.
 #[no_mangle]
 #[link_section = ".init.text"]
-pub unsafe extern "C" fn user_root_mount_tmpfs(options: *const c_char) {
-    if !active() {
-        return;
+pub unsafe extern "C" fn user_root_mount_tmpfs(options: *const c_char) -> c_int {
+    if !ACTIVE.get() {
+        return 0;
     }
+    // SAFETY: called from `init_mount_tree()`, and the token does not outlive this function.
+    let init = unsafe { InitContext::new() };
     // SAFETY: `options` is null or NUL-terminated, per the contract.
     let options = (!options.is_null()).then(|| unsafe { CStr::from_char_ptr(options) });
-    // SAFETY: called from `init_mount_tree()`, at boot, per the contract.
-    if let Err(err) = unsafe { mount_tmpfs(options) } {
-        // SAFETY: the format string is NUL-terminated and takes one `int`.
-        unsafe {
-            bindings::panic(
-                c_str!("user_root: cannot mount the user root tmpfs (error %d)\n").as_char_ptr(),
-                err.to_errno(),
-            )
-        }
+    match mount_tmpfs(&init, options) {
+        Ok(()) => 0,
+        Err(err) => err.to_errno(),
     }
 }
 
-/// # Safety
-///
-/// Must be called at boot, see [`boot`].
 #[link_section = ".init.text"]
-unsafe fn mount_tmpfs(options: Option<&CStr>) -> Result {
+fn mount_tmpfs(init: &InitContext, options: Option<&CStr>) -> Result {
     let (source, target, fstype) = (c_str!("user_root"), c_str!("/"), c_str!("tmpfs"));
     let mut with_options = false;
     if let Some(options) = options {
-        // SAFETY: at boot, per this function's contract.
-        match unsafe { boot::mount_new(source, target, fstype, Some(options)) } {
+        match init.mount_new(source, target, fstype, Some(options)) {
             Ok(()) => with_options = true,
             Err(err) => pr_err!(
                 "tmpfs rejected initramfs_options=\"{options}\" ({err:?}); using its defaults\n"
@@ -170,14 +162,11 @@ unsafe fn mount_tmpfs(options: Option<&CStr>) -> Result {
         }
     }
     if !with_options {
-        // SAFETY: at boot, per this function's contract.
-        unsafe { boot::mount_new(source, target, fstype, None) }?;
+        init.mount_new(source, target, fstype, None)?;
     }
     // "/.." steps from the null root onto the mount stacked on it, as kdevtmpfs does.
-    // SAFETY: at boot, per this function's contract.
-    unsafe { boot::chdir(c_str!("/..")) }?;
-    // SAFETY: at boot, per this function's contract.
-    unsafe { boot::chroot(c_str!(".")) }?;
+    init.chdir(c_str!("/.."))?;
+    init.chroot(c_str!("."))?;
     if Path::lookup(c_str!("/"))?.statfs_magic()? != i64::from(TMPFS_MAGIC) {
         return Err(EINVAL);
     }
@@ -197,8 +186,11 @@ unsafe fn mount_tmpfs(options: Option<&CStr>) -> Result {
 /// root itself on devtmpfs in its private mount namespace without keeping a copy of the user
 /// root, which would pin the initramfs forever. `what` names the new root in messages.
 ///
-/// Returns false if user_root is off or the pivot failed (which is reported): the caller then
-/// falls back to its stock way of changing root.
+/// Returns 0 once the root is switched. If the tmpfs cannot be detached after that, which is
+/// reported, it stays mounted over the new root and keeps the initramfs in memory, but the switch
+/// stands: the caller goes on with the new root. Returns `-EOPNOTSUPP` if user_root is off, or
+/// the error of a failed pivot, which is reported and changes nothing: in both cases the caller
+/// switches root its stock way.
 ///
 /// # Safety
 ///
@@ -206,23 +198,28 @@ unsafe fn mount_tmpfs(options: Option<&CStr>) -> Result {
 /// freed: this function and the helpers it calls live there.
 #[no_mangle]
 #[link_section = ".init.text"]
-pub unsafe extern "C" fn user_root_switch_root(what: *const c_char) -> bool {
-    if !active() {
-        return false;
+pub unsafe extern "C" fn user_root_switch_root(what: *const c_char) -> c_int {
+    if !ACTIVE.get() {
+        // The kernel crate has no `Error` for it.
+        return -(bindings::EOPNOTSUPP as c_int);
     }
+    // SAFETY: before init memory is freed, per the contract, and the token does not outlive this
+    // function.
+    let init = unsafe { InitContext::new() };
     // SAFETY: `what` is NUL-terminated, per the contract.
     let what = unsafe { CStr::from_char_ptr(what) };
     let here = c_str!(".");
-    // SAFETY: at boot, per the contract.
-    if let Err(err) = unsafe { boot::pivot_root(here, here) } {
-        pr_err!("cannot pivot into {what} ({err:?}); leaving the user root under it\n");
-        return false;
+    if let Err(err) = init.pivot_root(here, here) {
+        pr_err!("cannot pivot into {what} ({err:?}); it goes on top of the user root instead\n");
+        return err.to_errno();
     }
     // The old root is now stacked on the new one, at ".".
-    // SAFETY: at boot, per the contract.
-    match unsafe { boot::umount(here, boot::MNT_DETACH) } {
+    match init.umount_detach(here) {
         Ok(()) => pr_info!("{what} is the root now; the user root is detached\n"),
-        Err(err) => pr_err!("cannot detach the user root from {what} ({err:?})\n"),
+        Err(err) => pr_err!(
+            "{what} is the root now, but the user root cannot be detached ({err:?}): it stays \
+             mounted over it and keeps the initramfs in memory\n"
+        ),
     }
-    true
+    0
 }

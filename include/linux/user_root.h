@@ -2,33 +2,58 @@
 /*
  * user_root: boot with the initramfs on a tmpfs stacked on an immutable, empty
  * null root, so that userspace can pivot_root(2) away from it. The logic is in
- * Rust, in fs/user_root/; these are the hooks the boot code calls.
+ * Rust, in fs/user_root/; these are the hooks the boot code calls. They all
+ * live in init memory.
  */
 #ifndef _LINUX_USER_ROOT_H
 #define _LINUX_USER_ROOT_H
 
+#include <linux/errno.h>
 #include <linux/init.h>
-#include <linux/types.h>
 
 struct vfsmount;
 
 #ifdef CONFIG_USER_ROOT
-/* All of them live in init memory: boot code only. */
+/* The __setup("user_root") handler; @rest is what follows "user_root". */
 int __init user_root_parse_param(const char *rest);
+
+/*
+ * The root mount of the initial namespace: the null root, or NULL if user_root
+ * is off or the null root could not be made (reported), so that the caller
+ * mounts the stock rootfs.
+ */
 struct vfsmount *__init user_root_null_mount(void);
-void __init user_root_mount_tmpfs(const char *options);
-bool __init user_root_switch_root(const char *what);
+
+/*
+ * Mounts the tmpfs the initramfs goes into on the null root, mounted as root by
+ * now, and makes it the caller's root and cwd. Returns 0 (also if user_root is
+ * off) or a negative errno: there is then nowhere to unpack the initramfs.
+ */
+int __init user_root_mount_tmpfs(const char *options);
+
+/*
+ * Makes the mount at the cwd the root and detaches the user_root tmpfs, which
+ * would otherwise stay pinned under it; @what names the new root in messages.
+ * Returns 0 once the root is switched: if the tmpfs then cannot be detached,
+ * that is reported and it stays in memory, but the switch stands. Returns
+ * -EOPNOTSUPP if user_root is off, or the error of a pivot that failed and
+ * changed nothing: the caller then switches root its stock way.
+ */
+int __init user_root_switch_root(const char *what);
 #else
 static inline struct vfsmount *user_root_null_mount(void)
 {
 	return NULL;
 }
 
-static inline void user_root_mount_tmpfs(const char *options) { }
-
-static inline bool user_root_switch_root(const char *what)
+static inline int user_root_mount_tmpfs(const char *options)
 {
-	return false;
+	return 0;
+}
+
+static inline int user_root_switch_root(const char *what)
+{
+	return -EOPNOTSUPP;
 }
 #endif
 

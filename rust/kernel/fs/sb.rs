@@ -2,19 +2,48 @@
 
 //! File system types whose superblocks are filled in by Rust.
 //!
-//! This covers kernel-internal, in-memory file systems: the type is not registered (so userspace
-//! cannot mount it by name), instances are created with [`Type::kern_mount`], and each instance
-//! gets an anonymous device and uses `simple_statfs`.
+//! This covers in-memory file systems that are not registered (userspace cannot mount them by
+//! name): a [`Type`] is a `static` declared with [`static_file_system_type!`], each call of
+//! [`Type::mount_unattached`] makes a new superblock with an anonymous device, and `statfs()` is
+//! answered by `simple_statfs`.
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h) and
 //! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h).
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{c_str, fs::sb::{FileSystem, SuperBlock}, prelude::*};
+//!
+//! struct EmptyFs;
+//!
+//! impl FileSystem for EmptyFs {
+//!     const NAME: &'static CStr = c_str!("emptyfs");
+//!
+//!     fn fill_super(sb: &SuperBlock) -> Result {
+//!         sb.set_magic(0x454d5054);
+//!         let mut root = sb.new_inode()?;
+//!         root.make_empty_dir().init_times().set_ino(1);
+//!         sb.set_root(root)
+//!     }
+//! }
+//!
+//! // SAFETY: the doctests are built into the kernel, where `THIS_MODULE` is null.
+//! static OWNER: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
+//! kernel::static_file_system_type!(static EMPTY_FS: EmptyFs, owner = &OWNER);
+//!
+//! let mnt = EMPTY_FS.mount_unattached(c_str!("emptyfs"))?;
+//! assert_eq!(mnt.magic(), 0x454d5054);
+//! # Ok::<(), Error>(())
+//! ```
 
 use crate::{
     bindings,
     error::{from_err_ptr, from_result},
     prelude::*,
     str::CStr,
-    types::Opaque,
+    types::{ARef, AlwaysRefCounted, Opaque},
+    ThisModule,
 };
 use core::{marker::PhantomData, ptr::NonNull};
 
@@ -28,7 +57,9 @@ pub struct Flags(u32);
 impl Flags {
     /// No flags.
     pub const NONE: Self = Self(0);
-    /// `mount(2)` refuses the file system, also as the source of a bind mount.
+    /// `mount(2)` and `move_mount(2)` of a new mount refuse the file system; so does `mount(2)`
+    /// when it is the source of a bind mount. A clone made with `open_tree(2)` can still be
+    /// attached elsewhere by a task that can reach the file system.
     pub const NOUSER: Self = Self(bindings::SB_NOUSER as u32);
 
     /// Both `self` and `other`.
@@ -56,7 +87,7 @@ impl IFlags {
 }
 
 /// A file system implemented in Rust.
-pub trait FileSystem {
+pub trait FileSystem: 'static {
     /// The type name, shown in `/proc/self/mountinfo`.
     const NAME: &'static CStr;
 
@@ -68,55 +99,78 @@ pub trait FileSystem {
 
     /// Fills in a new superblock; it must at least give it a root with [`SuperBlock::set_root`],
     /// or the mount fails with `EINVAL`.
-    fn fill_super(sb: &mut SuperBlock) -> Result;
+    fn fill_super(sb: &SuperBlock) -> Result;
 }
 
-/// The `struct file_system_type` of `T`, meant to be a `static`.
+/// Declares a `static` [`Type`] of the file system `$fs`, owned by the module `$owner`.
+///
+/// A file system type holds lockdep class keys, which must be static objects, and the VFS keeps
+/// pointers to it in every superblock it makes: this is the only safe way to create one.
+#[macro_export]
+macro_rules! static_file_system_type {
+    ($vis:vis static $name:ident: $fs:ty, owner = $owner:expr) => {
+        $vis static $name: $crate::fs::sb::Type<$fs> =
+            // SAFETY: the value initialises a `static`.
+            unsafe { $crate::fs::sb::Type::new_static($owner) };
+    };
+}
+
+/// The `struct file_system_type` of `T`, with the context operations it hands out.
 ///
 /// # Invariants
 ///
-/// `inner` is a valid `file_system_type` whose callbacks are those of `T`.
+/// The value is a `static`: it never moves and lives forever. `inner` is a valid
+/// `file_system_type` whose `owner` is the module that `T` belongs to and whose callbacks are
+/// those of `T`; `context_ops` is the `fs_context_operations` of `T`.
+#[repr(C)]
 pub struct Type<T: FileSystem> {
+    // First, so that the VFS's `fc->fs_type` also points to the whole `Type`.
     inner: Opaque<bindings::file_system_type>,
+    context_ops: bindings::fs_context_operations,
     _fs: PhantomData<T>,
 }
 
-// SAFETY: Rust never accesses `inner` after construction; the VFS serialises its own updates to
-// the type's list of superblocks under `sb_lock`.
+// SAFETY: Rust never accesses `inner` or `context_ops` after construction, and the VFS serialises
+// its own updates of the type (its list of superblocks) under `sb_lock`.
 unsafe impl<T: FileSystem> Sync for Type<T> {}
 
-impl<T: FileSystem> Default for Type<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl<T: FileSystem> Type<T> {
-    const CONTEXT_OPS: bindings::fs_context_operations = bindings::fs_context_operations {
-        get_tree: Some(Self::get_tree_callback),
-        // SAFETY: all-zeroes is a valid `fs_context_operations`: every other callback is absent.
-        ..unsafe { core::mem::zeroed() }
-    };
-
-    /// Creates the type.
-    pub const fn new() -> Self {
-        // INVARIANT: the callbacks below are those of `T`.
+    /// Creates the type, owned by `owner`; use [`static_file_system_type!`] instead.
+    ///
+    /// # Safety
+    ///
+    /// The result must be the initial value of a `static`, and `owner` the module that `T` is
+    /// part of (null for built-in code).
+    #[doc(hidden)]
+    pub const unsafe fn new_static(owner: &'static ThisModule) -> Self {
+        // INVARIANT: the caller makes the value a `static` owned by the module of `T`, and the
+        // callbacks below are those of `T`.
         Self {
             inner: Opaque::new(bindings::file_system_type {
                 name: T::NAME.as_char_ptr(),
+                owner: owner.as_ptr(),
                 init_fs_context: Some(Self::init_fs_context_callback),
                 kill_sb: Some(bindings::kill_anon_super),
-                // SAFETY: all-zeroes is a valid `file_system_type`: no flags, no owner, empty
-                // lists and absent callbacks.
+                // SAFETY: all-zeroes is a valid `file_system_type`: no flags, empty lists, unused
+                // lock class keys and absent callbacks.
                 ..unsafe { core::mem::zeroed() }
             }),
+            context_ops: bindings::fs_context_operations {
+                get_tree: Some(Self::get_tree_callback),
+                // SAFETY: all-zeroes is a valid `fs_context_operations`: every other callback is
+                // absent.
+                ..unsafe { core::mem::zeroed() }
+            },
             _fs: PhantomData,
         }
     }
 
-    /// Creates a new instance that is not attached to any mount namespace.
-    pub fn kern_mount(&'static self, source: &CStr) -> Result<VfsMount> {
-        // SAFETY: `inner` is a valid type that lives forever and `source` is NUL-terminated.
+    /// Creates a new instance, a superblock with a mount of its root, attached to no mount
+    /// namespace (`vfs_kern_mount()`; unlike `kern_mount()`, the mount may later become part of a
+    /// namespace).
+    pub fn mount_unattached(&'static self, source: &CStr) -> Result<ARef<VfsMount>> {
+        // SAFETY: by the type invariants `inner` is a valid type that lives forever, and `source`
+        // is NUL-terminated.
         let mnt = from_err_ptr(unsafe {
             bindings::vfs_kern_mount(
                 self.inner.get(),
@@ -125,21 +179,26 @@ impl<T: FileSystem> Type<T> {
                 core::ptr::null_mut(),
             )
         })?;
-        // INVARIANT: `vfs_kern_mount` returns a counted, non-null mount on success.
-        NonNull::new(mnt).map(VfsMount).ok_or(EINVAL)
+        let mnt = NonNull::new(mnt).ok_or(EINVAL)?;
+        // SAFETY: a successful `vfs_kern_mount` returns a mount with a reference that is now ours.
+        Ok(unsafe { ARef::from_raw(mnt.cast()) })
     }
 
     /// # Safety
     ///
-    /// `fc` must be a valid file system context that the caller owns for the duration of the call.
+    /// `fc` must be a valid file system context of this type that the caller owns for the duration
+    /// of the call.
     unsafe extern "C" fn init_fs_context_callback(
         fc: *mut bindings::fs_context,
     ) -> crate::ffi::c_int {
-        // SAFETY: the VFS hands a valid context to `init_fs_context` and owns it during the call.
-        let fc = unsafe { &mut *fc };
-        fc.ops = &Self::CONTEXT_OPS;
-        fc.sb_flags |= T::SB_FLAGS.0;
-        fc.s_iflags |= T::SB_IFLAGS.0;
+        // SAFETY: `fc` is valid and ours during the call, and its `fs_type` points to the `inner`
+        // of a `Type<T>`, which is its first field: so it points to that `Type<T>`, a `static`.
+        unsafe {
+            let this = &*(*fc).fs_type.cast::<Self>();
+            (*fc).ops = &this.context_ops;
+            (*fc).sb_flags |= T::SB_FLAGS.0;
+            (*fc).s_iflags |= T::SB_IFLAGS.0;
+        }
         0
     }
 
@@ -148,7 +207,7 @@ impl<T: FileSystem> Type<T> {
     /// `fc` must be a valid file system context set up by `init_fs_context_callback`.
     unsafe extern "C" fn get_tree_callback(fc: *mut bindings::fs_context) -> crate::ffi::c_int {
         // SAFETY: `fc` is valid per this function's contract; `get_tree_nodev` calls the fill
-        // callback with a new, locked superblock.
+        // callback with a new superblock whose `s_umount` it holds.
         unsafe { bindings::get_tree_nodev(fc, Some(Self::fill_super_callback)) }
     }
 
@@ -163,7 +222,7 @@ impl<T: FileSystem> Type<T> {
         from_result(|| {
             // SAFETY: `SuperBlock` is a transparent wrapper, and `sb` satisfies its invariants
             // for the duration of this call, per the contract.
-            let sb = unsafe { &mut *sb.cast::<SuperBlock>() };
+            let sb = unsafe { &*sb.cast::<SuperBlock>() };
             sb.init_simple();
             T::fill_super(sb)?;
             // Without a root the VFS would hit a BUG() once this returns.
@@ -175,11 +234,26 @@ impl<T: FileSystem> Type<T> {
     }
 }
 
+/// `super_operations` of every superblock made here: `statfs()` by `simple_statfs`, the VFS's
+/// defaults for everything else.
+struct SuperOps(bindings::super_operations);
+
+// SAFETY: the table is never written to; the VFS only reads it.
+unsafe impl Sync for SuperOps {}
+
+static SIMPLE_SUPER_OPS: SuperOps = SuperOps(bindings::super_operations {
+    statfs: Some(bindings::simple_statfs),
+    // SAFETY: all-zeroes is a valid `super_operations`: every other operation is absent and the
+    // VFS then uses its defaults.
+    ..unsafe { core::mem::zeroed() }
+});
+
 /// A superblock that is being filled in.
 ///
-/// The VFS has already put it on its lists, where other tasks may find it, but they leave it
-/// alone until it is `SB_BORN`: the fields set here are written through raw pointers, field by
-/// field, never through a reference to the whole superblock.
+/// The VFS has already put it on its lists, where other tasks may find it (`sync(2)`,
+/// `iterate_supers()`), but they leave the fields set here alone until it is `SB_BORN`. So only
+/// shared references to it exist, and the fields are written through raw pointers, one by one.
+/// It is not `Sync`: only the task filling it in ever sees a `&SuperBlock`.
 ///
 /// # Invariants
 ///
@@ -189,98 +263,176 @@ impl<T: FileSystem> Type<T> {
 pub struct SuperBlock(Opaque<bindings::super_block>);
 
 impl SuperBlock {
-    const SIMPLE_OPS: bindings::super_operations = bindings::super_operations {
-        statfs: Some(bindings::simple_statfs),
-        // SAFETY: all-zeroes is a valid `super_operations`: every other operation is absent and
-        // the VFS then uses its defaults.
-        ..unsafe { core::mem::zeroed() }
-    };
-
     /// Sets the defaults of an in-memory file system: page-sized blocks, nanosecond timestamps,
     /// and `statfs()` answered by `simple_statfs`.
-    fn init_simple(&mut self) {
+    fn init_simple(&self) {
         let sb = self.0.get();
-        // SAFETY: by the type invariant the superblock is valid, and nobody else reads or writes
-        // these fields before it is born.
+        // SAFETY: by the type invariant the superblock is valid, and only this task reads or
+        // writes these fields before it is born.
         unsafe {
             (*sb).s_maxbytes = i64::MAX;
             (*sb).s_blocksize = crate::page::PAGE_SIZE as _;
             (*sb).s_blocksize_bits = crate::page::PAGE_SHIFT as _;
             (*sb).s_time_gran = 1;
-            (*sb).s_op = &Self::SIMPLE_OPS;
+            (*sb).s_op = &SIMPLE_SUPER_OPS.0;
         }
     }
 
     /// Sets the magic number that `statfs()` reports.
-    pub fn set_magic(&mut self, magic: u32) {
-        // SAFETY: by the type invariant the superblock is valid, and nobody else reads or writes
-        // `s_magic` before it is born.
+    pub fn set_magic(&self, magic: u32) {
+        // SAFETY: by the type invariant the superblock is valid, and only this task reads or
+        // writes `s_magic` before it is born.
         unsafe { (*self.0.get()).s_magic = magic as _ };
     }
 
     fn has_root(&self) -> bool {
-        // SAFETY: by the type invariant only the task filling the superblock writes `s_root`.
+        // SAFETY: by the type invariant only this task writes `s_root` before the superblock is
+        // born.
         !unsafe { (*self.0.get()).s_root }.is_null()
     }
 
     /// Allocates a new inode on this superblock.
-    pub fn new_inode(&mut self) -> Result<NewInode> {
+    pub fn new_inode(&self) -> Result<NewInode<'_>> {
         // SAFETY: the superblock is valid and being set up by this task.
-        let inode = unsafe { bindings::new_inode(self.0.get()) };
-        // INVARIANT: `new_inode` returns a counted inode or null.
-        NonNull::new(inode).map(NewInode).ok_or(ENOMEM)
+        let inode = NonNull::new(unsafe { bindings::new_inode(self.0.get()) }).ok_or(ENOMEM)?;
+        // INVARIANT: `new_inode` returns an inode of this superblock that no dentry refers to,
+        // with one reference, which is now ours.
+        Ok(NewInode {
+            // SAFETY: as above, the reference is ours.
+            inode: unsafe { ARef::from_raw(inode.cast()) },
+            _sb: PhantomData,
+        })
     }
 
-    /// Makes `inode` the root directory of this superblock; fails with `EEXIST` if it has one.
-    pub fn set_root(&mut self, inode: NewInode) -> Result {
+    /// Makes `inode` the root directory of this superblock.
+    ///
+    /// Fails with `EEXIST` if the superblock has a root already, and with `EINVAL` if `inode`
+    /// belongs to another superblock.
+    ///
+    /// # Examples
+    ///
+    /// A superblock takes one root, and a mount fails without one:
+    ///
+    /// ```
+    /// use kernel::{c_str, fs::sb::{FileSystem, SuperBlock}, prelude::*};
+    ///
+    /// struct TwoRoots;
+    ///
+    /// impl FileSystem for TwoRoots {
+    ///     const NAME: &'static CStr = c_str!("two_roots");
+    ///
+    ///     fn fill_super(sb: &SuperBlock) -> Result {
+    ///         let mut first = sb.new_inode()?;
+    ///         first.make_empty_dir();
+    ///         sb.set_root(first)?;
+    ///         let mut second = sb.new_inode()?;
+    ///         second.make_empty_dir();
+    ///         sb.set_root(second)
+    ///     }
+    /// }
+    ///
+    /// struct NoRoot;
+    ///
+    /// impl FileSystem for NoRoot {
+    ///     const NAME: &'static CStr = c_str!("no_root");
+    ///
+    ///     fn fill_super(sb: &SuperBlock) -> Result {
+    ///         let _dropped = sb.new_inode()?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// // SAFETY: the doctests are built into the kernel, where `THIS_MODULE` is null.
+    /// static OWNER: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
+    /// kernel::static_file_system_type!(static TWO_ROOTS: TwoRoots, owner = &OWNER);
+    /// kernel::static_file_system_type!(static NO_ROOT: NoRoot, owner = &OWNER);
+    ///
+    /// assert_eq!(TWO_ROOTS.mount_unattached(c_str!("two")).err(), Some(EEXIST));
+    /// assert_eq!(NO_ROOT.mount_unattached(c_str!("none")).err(), Some(EINVAL));
+    /// ```
+    pub fn set_root(&self, inode: NewInode<'_>) -> Result {
         if self.has_root() {
             return Err(EEXIST);
         }
-        let raw = inode.0.as_ptr();
-        core::mem::forget(inode);
+        let raw = ARef::into_raw(inode.inode).cast::<bindings::inode>().as_ptr();
+        // SAFETY: `raw` is a valid inode that we hold a reference on.
+        if unsafe { (*raw).i_sb } != self.0.get() {
+            // SAFETY: as above; the reference is dropped here, exactly once.
+            unsafe { bindings::iput(raw) };
+            return Err(EINVAL);
+        }
         // SAFETY: `raw` is a counted inode; `d_make_root` consumes the reference, also on failure.
         let root = unsafe { bindings::d_make_root(raw) };
         if root.is_null() {
             return Err(ENOMEM);
         }
-        // SAFETY: by the type invariant the superblock is valid, and nobody else reads or writes
-        // `s_root` before it is born.
+        // SAFETY: by the type invariant the superblock is valid, and only this task reads or
+        // writes `s_root` before it is born.
         unsafe { (*self.0.get()).s_root = root };
         Ok(())
     }
 }
 
-/// A new inode that is not yet reachable from any dentry.
-///
-/// It is already on its superblock's list of inodes, but that superblock is not yet born, so
-/// nobody else looks at the fields set here; they are written field by field through the
-/// pointer, never through a reference to the whole inode.
+/// An inode, counted with `ihold()`/`iput()`.
 ///
 /// # Invariants
 ///
-/// The pointer holds a reference on a valid inode of a superblock that is being filled in, and
-/// no dentry refers to the inode yet.
-pub struct NewInode(NonNull<bindings::inode>);
+/// The inode is valid while a reference on it is held.
+#[repr(transparent)]
+struct Inode(Opaque<bindings::inode>);
 
-impl NewInode {
+// SAFETY: by the type invariant a reference keeps the inode valid; `ihold` takes one and `iput`
+// drops one.
+unsafe impl AlwaysRefCounted for Inode {
+    fn inc_ref(&self) {
+        // SAFETY: the existence of `&self` means the inode is valid and referenced.
+        unsafe { bindings::ihold(self.0.get()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it holds.
+        unsafe { bindings::iput(obj.cast().as_ptr()) };
+    }
+}
+
+/// A new inode of the superblock `'sb` that is not yet reachable from any dentry.
+///
+/// It is already on its superblock's list of inodes, but that superblock is not yet born, so only
+/// the task filling it in looks at the fields set here; they are written field by field through
+/// the pointer, never through a reference to the whole inode. Dropping it releases the inode.
+///
+/// # Invariants
+///
+/// `inode` is an inode of the superblock `'sb`, which is being filled in, and no dentry refers to
+/// it yet.
+pub struct NewInode<'sb> {
+    inode: ARef<Inode>,
+    _sb: PhantomData<&'sb SuperBlock>,
+}
+
+impl NewInode<'_> {
+    fn as_ptr(&self) -> *mut bindings::inode {
+        self.inode.0.get()
+    }
+
     /// Turns the inode into an empty directory that nothing can be created in (mode 0555).
     pub fn make_empty_dir(&mut self) -> &mut Self {
-        // SAFETY: the inode is valid and private to this task.
-        unsafe { bindings::make_empty_dir_inode(self.0.as_ptr()) };
+        // SAFETY: by the type invariant the inode is valid and private to this task.
+        unsafe { bindings::make_empty_dir_inode(self.as_ptr()) };
         self
     }
 
     /// Sets the access, change and modification times to now.
     pub fn init_times(&mut self) -> &mut Self {
-        // SAFETY: the inode is valid and private to this task.
-        unsafe { bindings::simple_inode_init_ts(self.0.as_ptr()) };
+        // SAFETY: by the type invariant the inode is valid and private to this task.
+        unsafe { bindings::simple_inode_init_ts(self.as_ptr()) };
         self
     }
 
     /// Sets the inode number.
     pub fn set_ino(&mut self, ino: u64) -> &mut Self {
         // SAFETY: by the type invariant the inode is valid and nobody else reads the field yet.
-        unsafe { (*self.0.as_ptr()).i_ino = ino as _ };
+        unsafe { (*self.as_ptr()).i_ino = ino as _ };
         self
     }
 
@@ -290,37 +442,50 @@ impl NewInode {
     /// extended attributes or, for a directory, its entries.
     pub fn set_immutable(&mut self) -> &mut Self {
         // SAFETY: by the type invariant the inode is valid and nobody else reads the field yet.
-        unsafe { (*self.0.as_ptr()).i_flags |= bindings::S_IMMUTABLE | bindings::S_NOATIME };
+        unsafe { (*self.as_ptr()).i_flags |= bindings::S_IMMUTABLE | bindings::S_NOATIME };
         self
     }
 }
 
-impl Drop for NewInode {
-    fn drop(&mut self) {
-        // SAFETY: by the type invariant we hold a reference, dropped here exactly once.
-        unsafe { bindings::iput(self.0.as_ptr()) };
-    }
-}
-
-/// A counted reference to a mount (`struct vfsmount`).
+/// A mount (`struct vfsmount`), counted with `mntget()`/`mntput()`.
 ///
 /// # Invariants
 ///
-/// The pointer holds one reference on a valid mount.
-pub struct VfsMount(NonNull<bindings::vfsmount>);
+/// The mount is valid while a reference on it is held.
+#[repr(transparent)]
+pub struct VfsMount(Opaque<bindings::vfsmount>);
 
-impl VfsMount {
-    /// Hands the reference over to C, which becomes responsible for dropping it.
-    pub fn into_raw(self) -> *mut bindings::vfsmount {
-        let raw = self.0.as_ptr();
-        core::mem::forget(self);
-        raw
+// SAFETY: mounts are reference counted with atomic operations, and a reference may be taken and
+// dropped on any thread.
+unsafe impl Send for VfsMount {}
+
+// SAFETY: `&VfsMount` only reads fields that do not change while the mount is referenced.
+unsafe impl Sync for VfsMount {}
+
+// SAFETY: by the type invariant a reference keeps the mount valid; `mntget` takes one and
+// `mntput` drops one.
+unsafe impl AlwaysRefCounted for VfsMount {
+    fn inc_ref(&self) {
+        // SAFETY: the existence of `&self` means the mount is valid and referenced.
+        unsafe { bindings::mntget(self.0.get()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it holds.
+        unsafe { bindings::mntput(obj.cast().as_ptr()) };
     }
 }
 
-impl Drop for VfsMount {
-    fn drop(&mut self) {
-        // SAFETY: by the type invariant we hold a reference, dropped here exactly once.
-        unsafe { bindings::mntput(self.0.as_ptr()) };
+impl VfsMount {
+    /// The raw `struct vfsmount`.
+    pub fn as_ptr(&self) -> *mut bindings::vfsmount {
+        self.0.get()
+    }
+
+    /// The magic number of the mounted file system, as `statfs()` reports it in `f_type`.
+    pub fn magic(&self) -> u64 {
+        // SAFETY: by the type invariant the mount is valid, and so is its superblock, whose magic
+        // does not change once it is born.
+        unsafe { (*(*self.0.get()).mnt_sb).s_magic as u64 }
     }
 }
