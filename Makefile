@@ -4,44 +4,48 @@
 # Options (environment or make variables):
 #   KSRC=/path/to/linux   a v6.12.y tree to use instead of Debian's linux-source-6.12
 #   OUT=dir               logs, guest images, patches and results (default: ./out)
-#   CACHE=dir             kernel tree and build directory (default: ~/.cache/user_root)
+#   CACHE=dir             kernel tree and build directories (default: ~/.cache/user_root)
 #   JOBS=n                parallel build jobs (default: CPUs + 1)
-export KSRC OUT CACHE JOBS
+#   UR_ACCEL=auto|tcg|kvm QEMU accelerator (default: auto, KVM only after a probe succeeded)
+export KSRC OUT CACHE JOBS UR_ACCEL
 
-.PHONY: help demo check check-debug bench patches kernel guest deps refresh clean
+URTEST := PYTHONPATH=$(CURDIR)/scripts python3 -m urtest
+
+.PHONY: help demo check check-debug bench patches kernel guest deps refresh matrix clean
 
 help:
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 20
+	@echo "  (all of them are python3 -m urtest <command>: see scripts/urtest/)"
 
 demo: ## build, boot with user_root, show pivot_root working (and failing without it)
-	@scripts/demo.sh
+	@$(URTEST) demo
 
 check: ## build, then run every test; ends with "N passed, N failed, N skipped"
-	@scripts/check.sh
+	@$(URTEST) check
 
-check-debug: ## boot the selftests, clients and unpack failures on a KASAN + lockdep debug kernel
-	@scripts/check.sh debug
+check-debug: ## boot the debug cells on a KASAN + lockdep debug kernel
+	@$(URTEST) check --debug
 
 bench: ## boot-time and memory cost of user_root vs stock vs the copy workaround (out/bench)
-	@scripts/bench.sh
+	@$(URTEST) bench
 
 patches: ## write the numbered git format-patch series and cover letter to $(OUT)/patches
-	@scripts/install-deps.sh
-	@scripts/kernel.sh >/dev/null
-	@bash -c 'source scripts/lib.sh && python3 scripts/series.py patches --tree "$$TREE" --out "$$OUT/patches"'
+	@$(URTEST) patches
 
-kernel: ## apply the series to the kernel tree and build bzImage
-	@scripts/install-deps.sh
-	@scripts/kernel.sh
+kernel: ## apply the series to the kernel tree and build the test kernel
+	@$(URTEST) kernel
 
-guest: kernel ## build the selftests, the test initramfs and the test disk
-	@scripts/mkguest.sh $${OUT:-out}/guest
+guest: ## build the test programs, the initramfs images and the test disk
+	@$(URTEST) guest
 
 deps: ## install the toolchain (Debian packages, bindgen-cli)
-	@scripts/install-deps.sh
+	@$(URTEST) deps
 
 refresh: ## after editing the kernel tree, rewrite the *.patch files from it
-	@bash -c 'source scripts/lib.sh && python3 scripts/series.py refresh --tree "$$TREE"'
+	@$(URTEST) refresh
 
-clean: ## remove ./out (the kernel tree and build directory in CACHE stay)
+matrix: ## list the boot matrix as the README's table
+	@$(URTEST) matrix --markdown
+
+clean: ## remove ./out (the kernel tree and build directories in CACHE stay)
 	rm -rf out

@@ -76,7 +76,10 @@ impl Setting {
             [b'=', value @ ..] => value,
             _ => return Applied::NotOurs,
         };
-        let is = |set: &[&str]| set.iter().any(|word| value.eq_ignore_ascii_case(word.as_bytes()));
+        let is = |set: &[&str]| {
+            set.iter()
+                .any(|word| value.eq_ignore_ascii_case(word.as_bytes()))
+        };
         if is(&ON) {
             Applied::Set(Self::from_command_line(true))
         } else if is(&OFF) {

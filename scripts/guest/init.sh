@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # PID 1 of the test guest (/init in the initramfs, /sbin/init on the test disk).
-# UR_EXPECT comes from the kernel command line; UR_DEMO=1 narrates instead of testing.
+# The tests find out what the root is themselves; UR_EXPECT (from the kernel command line) is the
+# boot matrix's assertion of it. UR_DEMO=1 narrates instead of testing. Each program prints TAP.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -17,6 +18,8 @@ echo "# fds 0-2 of /init: $(stat -L -c %t:%T /proc/$$/fd/0 /proc/$$/fd/1 /proc/$
 if [ "$UR_DEMO" != 1 ]; then
 	/selftests/user_root_test
 	/selftests/user_root_rs
+	/vm/user_root_vm initial-namespace --i-am-in-a-vm
+	/vm/modules.sh
 fi
 
 # UR_FILES=/a,/b: files that this boot's initramfs must have put in the root.
@@ -38,4 +41,4 @@ disk-*)
 	;;
 esac
 # Switch the whole system to a new root as PID 1; this restarts the machine when done.
-exec /selftests/user_root_rs switch-root
+exec /vm/user_root_vm switch-root

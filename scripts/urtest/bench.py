@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """`make bench`: what user_root costs at boot, next to stock and the copy-to-tmpfs workaround.
 
@@ -20,15 +19,15 @@ import argparse
 import hashlib
 import json
 import os
-import re
+import random
 import statistics
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from . import cpio, deps, kernel, protocol, qemu
+from .settings import REPO
 CONFIGS = ["stock", "user_root", "copy"]
 SIZES_MIB = [16, 64, 256]
 SHAPES = ["large", "small"]
@@ -38,8 +37,6 @@ MEMORY = "1536M"
 # -icount QEMU runs them in turn on one host thread, and boots stay exactly repeatable.
 CPUS = "2"
 SMALL_FILES, SMALL_DIRS, LARGE_FILE_MIB = 20000, 100, 8
-TS = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
-MARK = re.compile(r"user_root-bench: (.*) memfree=(\d+) shmem=(\d+) pcpkib=(\d+) rootkib=(\d+)")
 RUNS = 3
 
 
@@ -47,85 +44,64 @@ def log(msg):
     print(msg, flush=True)
 
 
-def payload(dest, shape, size_mib):
-    """Host files of one workload and their gen_init_cpio lines; made once, reused."""
-    root = dest / f"payload-{shape}-{size_mib}"
-    lines = ["dir /payload 0755 0 0"]
-    stamp = root / ".complete"
-    make = not stamp.exists()
-    if make:
-        root.mkdir(parents=True, exist_ok=True)
+def payload(w, shape, size_mib):
+    """Adds one workload's files to the archive; their content is random but the same each time."""
+    rnd = random.Random(f"{shape}-{size_mib}")
+    w.dir("payload")
     if shape == "large":
         for i in range(size_mib // LARGE_FILE_MIB or 1):
-            f = root / f"big-{i:03d}"
-            if make:
-                f.write_bytes(os.urandom(min(size_mib, LARGE_FILE_MIB) << 20))
-            lines.append(f"file /payload/big-{i:03d} {f} 0644 0 0")
+            w.file(f"payload/big-{i:03d}", rnd.randbytes(min(size_mib, LARGE_FILE_MIB) << 20))
     else:
         per_file = (size_mib << 20) // SMALL_FILES
         for d in range(SMALL_DIRS):
-            lines.append(f"dir /payload/d{d:03d} 0755 0 0")
-            if make:
-                (root / f"d{d:03d}").mkdir(exist_ok=True)
+            w.dir(f"payload/d{d:03d}")
         for i in range(SMALL_FILES):
-            d = i % SMALL_DIRS
-            f = root / f"d{d:03d}" / f"f{i:05d}"
-            if make:
-                f.write_bytes(os.urandom(per_file))
-            lines.append(f"file /payload/d{d:03d}/f{i:05d} {f} 0644 0 0")
-    stamp.touch()
-    return lines
+            w.file(f"payload/d{i % SMALL_DIRS:03d}/f{i:05d}", rnd.randbytes(per_file))
 
 
-def base_list():
-    applets = "cat chroot cp ln mkdir mount pivot_root reboot sed sleep stat switch_root umount".split()
+def base(w):
     guest = REPO / "scripts/guest"
-    lines = ["dir /dev 0755 0 0", "nod /dev/console 0600 0 0 c 5 1",
-             "dir /proc 0755 0 0", "dir /bin 0755 0 0", "dir /newroot 0755 0 0",
-             "file /bin/busybox /bin/busybox 0755 0 0", "slink /bin/sh busybox 0777 0 0",
-             f"file /init {guest}/bench-init.sh 0755 0 0",
-             f"file /bench-final.sh {guest}/bench-final.sh 0755 0 0",
-             f"file /bench-mark.sh {guest}/bench-mark.sh 0644 0 0"]
-    return lines + [f"slink /bin/{a} busybox 0777 0 0" for a in applets]
+    w.dir("dev").node("dev/console", "c", 5, 1)
+    for d in ("proc", "bin", "newroot"):
+        w.dir(d)
+    w.file("bin/busybox", Path("/bin/busybox").read_bytes(), 0o755).symlink("bin/sh", "busybox")
+    w.file("init", (guest / "bench-init.sh").read_bytes(), 0o755)
+    w.file("bench-final.sh", (guest / "bench-final.sh").read_bytes(), 0o755)
+    w.file("bench-mark.sh", (guest / "bench-mark.sh").read_bytes())
+    for a in "cat chroot cp ln mkdir mount pivot_root reboot sed sleep stat switch_root umount".split():
+        w.symlink(f"bin/{a}", "busybox")
 
 
-def image(dest, gen_init_cpio, shape, size_mib, compression):
-    """The initramfs of one workload; rebuilt when its file list or a guest script changed."""
+def image(dest, shape, size_mib, compression):
+    """The initramfs of one workload; rebuilt when a guest script or this generator changed."""
     out = dest / f"initramfs-{shape}-{size_mib}-{compression}.img"
-    listing = "\n".join(base_list() + payload(dest, shape, size_mib)) + "\n"
-    digest = hashlib.sha256(listing.encode())
-    for script in sorted((REPO / "scripts/guest").glob("bench-*.sh")):
+    digest = hashlib.sha256(f"{shape} {size_mib} {compression} {SMALL_FILES} {LARGE_FILE_MIB}".encode())
+    for script in sorted((REPO / "scripts/guest").glob("bench-*.sh")) + [Path(__file__), Path(cpio.__file__)]:
         digest.update(script.read_bytes())
     stamp = out.with_suffix(".stamp")
     if out.exists() and stamp.exists() and stamp.read_text() == digest.hexdigest():
         return out
-    lst = dest / f"{shape}-{size_mib}.list"
-    lst.write_text(listing)
-    cpio = dest / f"{shape}-{size_mib}.cpio"
-    with open(cpio.with_suffix(".tmp"), "wb") as f:
-        subprocess.run([gen_init_cpio, str(lst)], stdout=f, check=True)
-    cpio.with_suffix(".tmp").replace(cpio)
-    out.unlink(missing_ok=True)
-    if compression == "none":
-        os.link(cpio, out)
-    else:
-        subprocess.run(["zstd", "-q", "-3", "-T0", "-f", str(cpio), "-o", str(out)], check=True)
+    w = cpio.Writer()
+    base(w)
+    payload(w, shape, size_mib)
+    data = w.bytes()
+    if compression == "zstd":
+        data = subprocess.run(["zstd", "-q", "-3", "-T0", "-c"], input=data, check=True, capture_output=True).stdout
+    out.write_bytes(data)
     stamp.write_text(digest.hexdigest())
     return out
 
 
-def boot(kernel, img, append, logfile, icount):
+def boot(kernel_image, img, append, logfile, icount):
     # KUnit's boot-time tests only cost time here.
-    cmd = [sys.executable, str(REPO / "scripts/qemu_run.py"), "--name", logfile.stem, "--quiet",
-           "--kernel", kernel, "--initrd", str(img), "--append", "kunit.enable=0 " + append,
-           "--memory", MEMORY, "--log", str(logfile), "--accel", "tcg", "--timeout", "900", "--smp", CPUS]
-    if icount:
-        cmd += ["--extra=-icount", "--extra=shift=0,sleep=off"]
+    b = qemu.Boot(name=logfile.stem, kernel=kernel_image, initrd=img, cmdline="kunit.enable=0 " + append,
+                  memory=MEMORY, log=logfile, accel="tcg", timeout=900, cpus=int(CPUS),
+                  extra=["-icount", "shift=0,sleep=off"] if icount else [])
     t0 = time.monotonic()
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    verdict = qemu.run(b)
     wall = time.monotonic() - t0
-    if res.returncode:
-        raise SystemExit(f"bench boot failed:\n{res.stdout}{res.stderr}")
+    if not verdict.ok:
+        raise SystemExit(f"bench boot {logfile.stem} failed: {'; '.join(verdict.problems)}")
     return parse(logfile.read_text(errors="replace")), wall
 
 
@@ -133,17 +109,17 @@ def parse(text):
     """The figures of one boot, from printk timestamps and the guest's marks."""
     at, marks = {}, {}
     for line in text.splitlines():
-        m = TS.match(line)
+        m = protocol.TIMESTAMP.match(line)
         if not m:
             continue
-        ts, msg = float(m.group(1)), m.group(2)
+        ts, msg = float(m.group(1)), line[m.end():]
         if msg.startswith("Trying to unpack rootfs image") or msg.startswith("Unpacking initramfs"):
             at.setdefault("unpack_start", ts)
         elif msg.startswith("Freeing initrd memory"):
             at.setdefault("unpack_end", ts)
         elif msg.startswith("Run /init as init process"):
             at.setdefault("init", ts)
-        mk = MARK.search(msg)
+        mk = protocol.BENCH_MARK.search(msg)
         if mk:
             marks[mk.group(1)] = {"t": ts, "memfree_kib": int(mk.group(2)), "shmem_kib": int(mk.group(3)),
                                   "pcp_kib": int(mk.group(4)), "root_kib": int(mk.group(5))}
@@ -204,19 +180,16 @@ def workloads(sizes):
     return [(shape, size, comp) for size in sizes for shape in SHAPES for comp in COMPRESSIONS]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--gen-init-cpio", required=True)
-    ap.add_argument("--out", required=True)
+def main(settings, argv):
+    ap = argparse.ArgumentParser(prog="urtest bench", description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default=",".join(map(str, SIZES_MIB)))
     ap.add_argument("--sanity-runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="icount boots run in parallel: their figures do not depend on the host's load")
     ap.add_argument("--reparse", action="store_true",
                     help="recompute the figures from the console logs of the last run")
-    args = ap.parse_args()
-    out = Path(args.out)
+    args = ap.parse_args(argv)
+    out = settings.out / "bench"
     logs = out / "logs"
     if args.reparse:
         res = json.loads((out / "results.json").read_text())
@@ -230,21 +203,26 @@ def main():
                          for shape, size, comp in workloads(sizes) for c in CONFIGS]
         (out / "results.json").write_text(json.dumps(res, indent=1))
         report(out)
-        return
+        return 0
+    deps.install(("kernel", "guest", "bench"))
+    k = kernel.Kernel(settings)
+    k.apply()
+    kernel_image = k.build(kernel.variant(""))
+    t_start = time.monotonic()
     work = out / "images"
     work.mkdir(parents=True, exist_ok=True)
     logs.mkdir(exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
 
     t0 = time.monotonic()
-    images = {w: image(work, args.gen_init_cpio, *w) for w in workloads(sizes)}
+    images = {w: image(work, *w) for w in workloads(sizes)}
     log(f"[bench] {len(images)} initramfs images ready ({time.monotonic() - t0:.0f}s)")
     jobs = [(name, images[w], append) for w in workloads(sizes) for c in CONFIGS for name, append in cell_boots(c, *w)]
     log(f"[bench] {len(jobs)} icount boots, {args.jobs} at a time")
     t0 = time.monotonic()
     figures = {}
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        running = {pool.submit(boot, args.kernel, img, append, logs / f"{name}.log", True): name
+        running = {pool.submit(boot, kernel_image, img, append, logs / f"{name}.log", True): name
                    for name, img, append in jobs}
         for done, fut in enumerate(as_completed(running), 1):
             name = running[fut]
@@ -266,7 +244,7 @@ def main():
     img = images[("large", size, "none")]
     for config in CONFIGS:
         append = f"UR_BENCH={config} initramfs_async=0" + (" user_root" if config == "user_root" else "")
-        runs = [boot(args.kernel, img, append, logs / f"tcg-{config}-{i}.log", icount=False)[0]["unpack_s"]
+        runs = [boot(kernel_image, img, append, logs / f"tcg-{config}-{i}.log", icount=False)[0]["unpack_s"]
                 for i in range(args.sanity_runs)]
         sanity[config] = {"workload": f"large {size} MiB none", "unpack_s": runs,
                           "min": min(runs), "median": statistics.median(runs), "max": max(runs)}
@@ -275,17 +253,15 @@ def main():
     machine = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
                "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
                "qemu": subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
-               "guest_memory": MEMORY, "guest_cpus": CPUS, "kernel": args.kernel}
+               "guest_memory": MEMORY, "guest_cpus": CPUS, "kernel": str(kernel_image)}
     results = {"machine": machine, "runs": RUNS, "icount": rows, "plain_tcg": sanity}
     (out / "results.json").write_text(json.dumps(results, indent=1))
     report(out)
+    log(f"[bench] done in {time.monotonic() - t_start:.0f}s")
+    return 0
 
 
 def report(out):
     # matplotlib comes from Debian's python3-matplotlib, for the system interpreter.
-    subprocess.run(["/usr/bin/python3", str(REPO / "scripts/bench_report.py"), str(out / "results.json"), str(out)],
-                   check=True)
-
-
-if __name__ == "__main__":
-    main()
+    subprocess.run(["/usr/bin/python3", "-m", "urtest.bench_report", str(out / "results.json"), str(out)],
+                   check=True, cwd=REPO / "scripts", env={**os.environ, "PYTHONPATH": str(REPO / "scripts")})

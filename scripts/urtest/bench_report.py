@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Turn out/bench/results.json into results.md (tables) and chart.png."""
 import json

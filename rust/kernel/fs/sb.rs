@@ -354,7 +354,9 @@ impl SuperBlock {
         if self.has_root() {
             return Err(EEXIST);
         }
-        let raw = ARef::into_raw(inode.inode).cast::<bindings::inode>().as_ptr();
+        let raw = ARef::into_raw(inode.inode)
+            .cast::<bindings::inode>()
+            .as_ptr();
         // SAFETY: `raw` is a valid inode that we hold a reference on.
         if unsafe { (*raw).i_sb } != self.0.get() {
             // SAFETY: as above; the reference is dropped here, exactly once.

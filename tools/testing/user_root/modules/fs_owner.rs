@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The shared part of the two fs::sb owner test modules, included by each: a file system type
-//! owned by the module, and a module that mounts an instance of it when it is loaded.
-//!
-//! `user_root_fs_pinned` keeps its mount: the superblock holds a reference on the module, so
-//! `rmmod` must fail. `user_root_fs_released` drops it at once: `rmmod` must work. Without the
-//! type's `owner`, both would unload, and the pinned one would leave the superblock pointing
-//! into freed module memory.
+// The shared part of the two fs::sb owner test modules, included by each: a file system type
+// owned by the module, and a module that mounts an instance of it when it is loaded.
+//
+// `user_root_fs_pinned` keeps its mount: the superblock holds a reference on the module, so
+// `rmmod` must fail. `user_root_fs_released` drops it at once: `rmmod` must work. Without the
+// type's `owner`, both would unload, and the pinned one would leave the superblock pointing
+// into freed module memory.
 
 use kernel::{
     c_str,

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Command line of the user_root tooling; `make` targets are thin calls into it."""
+import argparse
+import sys
+
+from . import check, deps, images, kernel, matrix, qemu, series, steps
+from .settings import REPO, Settings
+
+
+def cmd_deps(s, args):
+    deps.install(("kernel", "guest"))
+
+
+def cmd_kernel(s, args):
+    deps.install(("kernel",))
+    k = kernel.Kernel(s)
+    k.apply()
+    image = k.build(kernel.variant(args.variant, args.arch))
+    steps.say(f"kernel: {image}")
+
+
+def cmd_guest(s, args):
+    deps.install(("kernel", "guest"))
+    k = kernel.Kernel(s)
+    k.apply()
+    k.build(kernel.variant(""))
+    g = images.Guest(s, k)
+    g.build()
+    steps.say(f"guest: {g.dir}")
+
+
+def cmd_boot(s, args):
+    """Boots one cell of the matrix, by name, with the kernels and images already built."""
+    cells = {c.name: c for c in matrix.load()}
+    if args.cell not in cells:
+        steps.die(f"no cell {args.cell!r}; `urtest matrix` lists them")
+    cell = cells[args.cell]
+    k = kernel.Kernel(s)
+    g = images.Guest(s, k, cell.arch)
+    v = kernel.variant("" if cell.kernel == "main" else cell.kernel, cell.arch,
+                       [g.dir / "builtin.config"] if cell.kernel == "builtin" else ())
+    img = k.build_dir(v) / "arch/x86/boot/bzImage"
+    boot = qemu.Boot(name=cell.name, kernel=img, arch=cell.arch, log=s.out / "boot" / f"{cell.slug}.log",
+                     initrd=g.path(cell.image) if cell.image else None,
+                     disk=g.dir / "disk.img" if cell.disk else None,
+                     cmdline=" ".join([cell.full_cmdline(), *args.append]), memory=cell.memory,
+                     cpus=cell.cpus, timeout=cell.timeout, expect_console=cell.console_patterns(),
+                     accel=qemu.choose_accel(s.accel, img, s.cache))
+    verdict = qemu.run(boot)
+    steps.say(verdict.line())
+    if not verdict.ok:
+        for line in qemu.explain(boot, verdict):
+            steps.say(line)
+    return 0 if verdict.ok else 1
+
+
+def cmd_check(s, args):
+    return check.Check(s, "debug" if args.debug else "").run()
+
+
+def cmd_demo(s, args):
+    from . import demo
+    return demo.run(s)
+
+
+def cmd_bench(s, args):
+    from . import bench
+    return bench.main(s, args.rest)
+
+
+def cmd_patches(s, args):
+    deps.install(("kernel",))
+    k = kernel.Kernel(s)
+    k.apply()
+    out = s.out / "patches"
+    patches = k.series().write_patches(out, check.commit_date(),
+                                       (REPO / "Documentation/cover-letter.txt").read_text())
+    steps.say(f"patches: {len(patches)} patches and a cover letter in {out}")
+
+
+def cmd_refresh(s, args):
+    k = kernel.Kernel(s)
+    for path in k.series().refresh():
+        steps.say(f"refreshed {path}")
+
+
+def cmd_apply(s, args):
+    k = kernel.Kernel(s)
+    changed = k.apply(args.upto)
+    steps.say(f"series: {len(changed)} files changed in {s.tree}" +
+              "".join(f"\n  {p}" for p in changed[:20]))
+
+
+def cmd_matrix(s, args):
+    cells = matrix.load()
+    if args.markdown:
+        sys.stdout.write(matrix.markdown(cells))
+        if matrix.update_readme(REPO / "README.md", cells):
+            steps.say("(README.md updated)")
+    else:
+        for c in cells:
+            steps.say(f"{c.name}  [{c.arch}, {c.kernel}]  {c.full_cmdline()}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="urtest", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("deps", help="install the toolchain (Debian packages, bindgen-cli)")
+    p = sub.add_parser("kernel", help="apply the series and build a kernel")
+    p.add_argument("--variant", default="", help="a variant: default-on, debug (scripts/config/<name>.config)")
+    p.add_argument("--arch", default="x86_64")
+    sub.add_parser("guest", help="build the test programs, the initramfs images and the test disk")
+    p = sub.add_parser("boot", help="boot one cell of the matrix (after `make check` built everything)")
+    p.add_argument("cell")
+    p.add_argument("append", nargs="*", help="more words for the kernel command line")
+    p = sub.add_parser("check", help="run every test")
+    p.add_argument("--debug", action="store_true", help="the debug cells on the KASAN + lockdep kernel")
+    sub.add_parser("demo", help="build, boot with and without user_root, show pivot_root")
+    p = sub.add_parser("bench", help="boot-time and memory cost of user_root (out/bench)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("patches", help="write the series as git format-patch files to OUT/patches")
+    sub.add_parser("refresh", help="rewrite the *.patch files from the edited kernel tree")
+    p = sub.add_parser("apply", help="apply the series (or its first N patches) to the kernel tree")
+    p.add_argument("--upto", type=int)
+    p = sub.add_parser("matrix", help="list the boot matrix")
+    p.add_argument("--markdown", action="store_true", help="as the README's table, and update it there")
+    args = ap.parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return globals()[f"cmd_{args.cmd}"](settings, args) or 0
+    except (steps.StepFailed, series.SeriesError) as err:
+        steps.say(f"error: {err}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

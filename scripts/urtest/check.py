@@ -1,0 +1,312 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`make check`: every test, ending with "N passed, N failed, N skipped".
+
+Suites, in order: the tooling's own tests; the build (kernel, guest, kernel variants); host unit
+tests of the kernel's Rust logic; the patch series (git am, checkpatch --strict, every prefix
+builds); kernel-side lints (rustfmt, rustc and clippy warnings, modpost, no init-memory symbol
+exported); documentation; and the boot matrix. `check-debug` boots the cells marked `debug` on a
+KASAN + lockdep kernel instead.
+"""
+import collections
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import deps, images, kernel, matrix, qemu, steps
+from .settings import REPO, TESTING, kmake_env
+
+RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root/param.rs",
+              "fs/user_root/null_root.rs", "rust/kernel/fs.rs", "rust/kernel/fs/sb.rs",
+              "rust/kernel/fs/path.rs", "tools/testing/user_root/modules/fs_owner.rs",
+              "tools/testing/user_root/modules/user_root_fs_pinned.rs",
+              "tools/testing/user_root/modules/user_root_fs_released.rs"]
+RUST_CRATES = ["tools/testing/selftests/user_root/rust", "tools/testing/user_root/vm",
+               "tools/testing/user_root/unit"]
+OUR_RUST = re.compile(r"--> .*(fs/user_root/|rust/kernel/fs)")
+
+
+class Results:
+    def __init__(self, path):
+        self.path = path
+        self.rows = []
+
+    def record(self, suite, name, status, detail=""):
+        self.rows.append((suite, name, status, " ".join(str(detail).split())))
+        self.path.write_text("".join("\t".join(r) + "\n" for r in self.rows))
+
+    def ok(self):
+        return not any(r[2] == "fail" for r in self.rows)
+
+    def summary(self, md_path):
+        suites = collections.OrderedDict()
+        for suite, _name, status, _detail in self.rows:
+            suites.setdefault(suite, collections.Counter())[status] += 1
+        md = ["| suite | passed | failed | skipped |", "|---|---:|---:|---:|"]
+        md += [f"| {s} | {c['pass']} | {c['fail']} | {c['skip']} |" for s, c in suites.items()]
+        fails = [r for r in self.rows if r[2] == "fail"]
+        if fails:
+            md += ["", "Failures:", ""] + [f"- {s}: {n} {d}".rstrip() for s, n, _, d in fails]
+        md_path.write_text("\n".join(md) + "\n")
+        steps.say("\n".join(md))
+        total = collections.Counter(r[2] for r in self.rows)
+        steps.say(f"\n{total['pass']} passed, {total['fail']} failed, {total['skip']} skipped")
+
+
+class Check:
+    def __init__(self, settings, profile=""):
+        self.s = settings
+        self.profile = profile
+        self.dir = settings.out / ("check" + (f"-{profile}" if profile else ""))
+        self.boot_dir = settings.out / ("boot" + (f"-{profile}" if profile else ""))
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.results = Results(self.dir / "results.tsv")
+        self.k = kernel.Kernel(settings)
+        self.kernels = {}
+
+    def record(self, *args):
+        self.results.record(*args)
+
+    # --- suites ------------------------------------------------------------------------------
+    def tooling(self):
+        """The tooling's own tests, first: they need nothing built."""
+        log = self.s.logs / "tooling.log"
+        res = subprocess.run([sys.executable, "-m", "unittest", "discover", "-v", "-s",
+                              str(REPO / "scripts/urtest/tests"), "-t", str(REPO / "scripts")],
+                             capture_output=True, text=True, cwd=REPO / "scripts")
+        log.write_text(res.stdout + res.stderr)
+        for m in re.finditer(r"^(\w+) \(([\w.]+)\)\s*(?:\n.*?)?\.\.\. (ok|FAIL|ERROR|skipped.*)$",
+                             res.stderr, re.M):
+            status = {"ok": "pass", "FAIL": "fail", "ERROR": "fail"}.get(m.group(3), "skip")
+            self.record("tooling", f"{m.group(2).split('.')[-1]}.{m.group(1)}", status)
+        if res.returncode:
+            self.record("tooling", "python3 -m unittest", "fail", f"see {log}")
+        steps.say(f"[tooling] {sum(r[0] == 'tooling' and r[2] == 'pass' for r in self.results.rows)} "
+                  f"tests of the tooling passed" + ("" if res.returncode == 0 else f"; FAILED, see {log}"))
+
+    def build(self):
+        deps.install(("kernel", "guest"))
+        self.prefixes()
+        # Recompile user_root every time, so that its rustc and clippy warnings are always seen.
+        for f in (self.s.tree / "fs/user_root").glob("*.rs"):
+            f.touch()
+        self.kernels["main"] = self.k.build(kernel.variant(""))
+        self.guest = images.Guest(self.s, self.k)
+        self.guest.build()
+        if self.profile == "debug":
+            self.kernels["main"] = self.k.build(kernel.variant("debug"))
+            return
+        self.kernels["default-on"] = self.k.build(kernel.variant("default-on"))
+        self.kernels["builtin"] = self.k.build(kernel.variant("builtin", extra=[self.guest.dir / "builtin.config"]))
+
+    def prefixes(self):
+        """Every prefix of the series builds. Done before the full build, in the same tree and
+        build directory, so that it costs one incremental build per patch; skipped when the
+        series and the configuration are those of the last successful run."""
+        self.k.apply()
+        s = self.k.series()
+        v = kernel.variant("")
+        h = hashlib.sha256()
+        for state in s.states():
+            for path, (data, _x) in sorted(state.items()):
+                h.update(path.encode() + hashlib.sha256(data).digest())
+        for f in v.fragments():
+            h.update(Path(f).read_bytes())
+        stamp = self.s.cache / "prefixes-built"
+        n = len(s.entries)
+        if stamp.exists() and stamp.read_text() == h.hexdigest():
+            for i, e in enumerate(s.entries[:-1], 1):
+                self.record("series", f"prefix {i} builds: {e.subject}", "pass", "unchanged since it last built")
+            steps.say(f"[series] prefixes 1-{n - 1} of {n} unchanged since they last built")
+            return
+        for i, e in enumerate(s.entries[:-1], 1):
+            try:
+                self.k.apply(i)
+                # Configure again where Kconfig files come or go, from the full series' options.
+                if i == 1 or any(Path(f).name.startswith("Kconfig") for f in e.files):
+                    steps.logged("config", f"prefix {i}", self.s.logs / "config-prefix.log",
+                                 self.k.configure, v, False)
+                targets = ["vmlinux"] + (["modules"] if kernel.has_modules(self.k.build_dir(v)) else [])
+                steps.run("series", f"prefix {i}/{n} builds: {e.subject}", self.s.logs / f"build-prefix-{i}.log",
+                          self.k.make(v, f"-j{self.s.jobs}", *targets), env=kmake_env())
+                self.record("series", f"prefix {i} builds: {e.subject}", "pass")
+            except steps.StepFailed as err:
+                self.record("series", f"prefix {i} builds: {e.subject}", "fail", err)
+        self.k.apply()
+        # The full series is configured again: the prefixes' configurations lacked its options.
+        (self.k.build_dir(v) / ".urtest-config-stamp").unlink(missing_ok=True)
+        if all(r[2] == "pass" for r in self.results.rows if r[0] == "series"):
+            stamp.write_text(h.hexdigest())
+
+    def unit(self):
+        log = self.s.logs / "unit.log"
+        try:
+            steps.run("unit", "host unit tests of fs/user_root/param.rs", log,
+                      ["cargo", "test", "--manifest-path", str(TESTING / "unit/Cargo.toml"),
+                       "--target-dir", str(self.s.out / "unit-target"), "--", "--test-threads=1"])
+        except steps.StepFailed:
+            pass
+        text = log.read_text()
+        for m in re.finditer(r"^test (\S+) \.\.\. (ok|FAILED|ignored)$", text, re.M):
+            self.record("unit", m.group(1), {"ok": "pass", "ignored": "skip"}.get(m.group(2), "fail"))
+        if not re.search(r"^test result: ok", text, re.M):
+            self.record("unit", "cargo test", "fail", f"see {log}")
+
+    def patches(self):
+        s = self.k.series()
+        out = self.s.out / "patches"
+        date = commit_date()
+        try:
+            patches = steps.call("patches", f"patch series to {out}", s.write_patches, out, date,
+                                 (REPO / "Documentation/cover-letter.txt").read_text())
+            self.record("patches", "git format-patch series written", "pass")
+        except steps.StepFailed as err:
+            self.record("patches", "git format-patch series written", "fail", err)
+            return
+        try:
+            n = steps.call("verify", f"git am onto pristine {self.k.version()} gives each commit's tree",
+                           s.verify, patches, date)
+            self.record("patches", f"{n} patches apply with git am; every commit is the series'", "pass")
+        except steps.StepFailed as err:
+            self.record("patches", "patches apply with git am; every commit is the series'", "fail", err)
+        for p in patches:
+            log = self.s.logs / f"checkpatch-{p.stem}.log"
+            res = subprocess.run(["perl", "scripts/checkpatch.pl", "--no-tree", "--strict", "--show-types",
+                                  "--ignore", "FILE_PATH_CHANGES", str(p)], cwd=self.s.tree,
+                                 capture_output=True, text=True)
+            log.write_text(res.stdout + res.stderr)
+            m = re.search(r"^total: (\d+) errors, (\d+) warnings, (\d+) checks", res.stdout, re.M)
+            if m and m.groups() == ("0", "0", "0"):
+                self.record("checkpatch", p.name, "pass")
+            else:
+                found = [l for l in res.stdout.splitlines() if l.startswith(("ERROR", "WARNING", "CHECK"))]
+                self.record("checkpatch", p.name, "fail", " ".join(found[:3]) or f"see {log}")
+
+    def lint(self):
+        res = subprocess.run(["rustfmt", "--check", "--edition", "2021", "--config-path",
+                              str(self.s.tree / ".rustfmt.toml"), *RUST_FILES], cwd=REPO,
+                             capture_output=True, text=True)
+        self.record("lint", "rustfmt of the kernel Rust (kernel .rustfmt.toml)",
+                    "pass" if res.returncode == 0 else "fail", (res.stdout + res.stderr)[:300])
+        for crate in RUST_CRATES:
+            res = subprocess.run(["cargo", "fmt", "--check", "--manifest-path", str(REPO / crate / "Cargo.toml")],
+                                 capture_output=True, text=True)
+            self.record("lint", f"rustfmt of {crate}", "pass" if res.returncode == 0 else "fail",
+                        (res.stdout + res.stderr)[:300])
+        build_log = (self.s.logs / "build.log").read_text(errors="replace")
+        warnings = rust_warnings(build_log, self.k.build_dir(kernel.variant("")))
+        self.record("lint", "no rustc or clippy warnings in user_root and rust/kernel/fs (CLIPPY=1)",
+                    "fail" if warnings else "pass", " | ".join(warnings[:3]))
+        modpost = [l for l in build_log.splitlines() if "modpost:" in l and ("WARNING" in l or "ERROR" in l)]
+        self.record("lint", "no modpost warnings", "fail" if modpost else "pass", " | ".join(modpost[:3]))
+        bad, exported = init_exports(self.k.build_dir(kernel.variant("")))
+        self.record("lint", f"no symbol in .init.text is exported ({exported} exports checked)",
+                    "fail" if bad or not exported else "pass", " ".join(bad[:10]))
+
+    def docs(self):
+        doc = REPO / "Documentation/filesystems/user_root.rst"
+        res = subprocess.run(["/usr/bin/python3", "-c", (
+            "import sys, docutils.core\n"
+            "docutils.core.publish_doctree(open(sys.argv[1]).read(), source_path=sys.argv[1],"
+            " settings_overrides={'halt_level': 2, 'report_level': 2})"), str(doc)],
+            capture_output=True, text=True)
+        self.record("docs", f"{doc.name} is valid reStructuredText", "pass" if res.returncode == 0 else "fail",
+                    res.stderr[-300:])
+
+    def boots(self, cells):
+        accel = qemu.choose_accel(self.s.accel, self.kernels["main"], self.s.cache)
+        for cell in cells:
+            boot = qemu.Boot(
+                name=cell.name, kernel=self.kernels[cell.kernel], arch=cell.arch,
+                log=self.boot_dir / f"{cell.slug}.log",
+                initrd=self.guest.path(cell.image) if cell.image else None,
+                disk=self.guest.dir / "disk.img" if cell.disk else None,
+                cmdline=cell.full_cmdline() + (" acpi=noirq" if self.profile == "debug" else ""),
+                memory=cell.memory, cpus=cell.cpus,
+                timeout=cell.timeout * (4 if self.profile == "debug" else 1),
+                expect_console=cell.console_patterns(), accel=accel)
+            verdict = qemu.run(boot)
+            steps.say(verdict.line())
+            if not verdict.ok:
+                for line in qemu.explain(boot, verdict):
+                    steps.say(line)
+            for r in verdict.results:
+                self.record(f"boot: {cell.name}", (r["suite"] + ": " if r["suite"] else "") + r["name"], r["status"])
+            for p in verdict.problems:
+                self.record(f"boot: {cell.name}", p, "fail", f"see {boot.log}")
+
+    # --- the whole run -------------------------------------------------------------------------
+    def run(self):
+        t0 = time.monotonic()
+        try:
+            cells = matrix.load()
+        except matrix.MatrixError as err:
+            self.record("setup", "the boot matrix", "fail", err)
+            cells = []
+        if self.profile != "debug":
+            self.tooling()
+        try:
+            self.build()
+        except steps.StepFailed as err:
+            self.record("setup", "build", "fail", err)
+            return self.finish(t0)
+        if self.profile == "debug":
+            self.boots([c for c in cells if c.debug])
+            return self.finish(t0)
+        self.unit()
+        self.patches()
+        self.lint()
+        self.docs()
+        self.boots(cells)
+        return self.finish(t0)
+
+    def finish(self, t0):
+        steps.say(f"[check] done in {steps.fmt_secs(time.monotonic() - t0)}")
+        self.results.summary(self.dir / "summary.md")
+        return 0 if self.results.ok() else 1
+
+
+def commit_date():
+    """The date the patches carry: that of the repository's last commit, so they are reproducible."""
+    res = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%aI"], capture_output=True, text=True)
+    return res.stdout.strip() or "2026-01-01T00:00:00Z"
+
+
+def rust_warnings(build_log, build_dir):
+    """rustc and clippy warnings in our Rust, from this build's log; the kernel crate's come
+    from the build that last compiled it (it is not recompiled when nothing changed)."""
+    ours = []
+    lines = build_log.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^(warning|error)", line):
+            where = next((l for l in lines[i + 1:i + 4] if OUR_RUST.search(l)), None)
+            if where:
+                ours.append(f"{line.strip()} {where.strip()}")
+    kernel_crate = [w for w in ours if "rust/kernel/fs" in w]
+    memo = Path(build_dir) / ".urtest-kernel-crate-warnings.json"
+    if re.search(r"(RUSTC|CLIPPY) L rust/kernel\.o", build_log):
+        memo.write_text(json.dumps(kernel_crate))
+    elif memo.exists():
+        ours += json.loads(memo.read_text())
+    return ours
+
+
+def init_exports(build_dir):
+    """([exported symbols whose address is in .init.text], number of exports checked), from
+    System.map and Module.symvers (or vmlinux.symvers)."""
+    build_dir = Path(build_dir)
+    symvers = build_dir / "Module.symvers"
+    if not symvers.exists() or symvers.stat().st_size == 0:
+        symvers = build_dir / "vmlinux.symvers"
+    addresses = {}
+    for line in (build_dir / "System.map").read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            addresses[parts[2]] = int(parts[0], 16)
+    lo, hi = addresses["_sinittext"], addresses["_einittext"]
+    exported = [line.split("\t")[1] for line in symvers.read_text().splitlines() if line.count("\t") >= 3]
+    bad = [sym for sym in exported if lo <= addresses.get(sym, -1) < hi]
+    return bad, len(exported)

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The toolchain: Debian packages and a pinned bindgen-cli, installed when missing."""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import steps
+from .settings import BINDGEN_VERSION
+
+# Package groups; a command installs only the groups it needs.
+PACKAGES = {
+    "kernel": [
+        "linux-source-6.12",                                # the default kernel source
+        "rustc-web", "rust-web-src", "rust-web-clippy",     # rustc 1.96 with core's source, clippy
+        "clang-19", "lld-19", "llvm-19", "libclang-19-dev", # LLVM=-19 builds; libclang for bindgen
+        "flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "kmod", "make", "gcc",
+        "libc6-dev", "git", "python3-docutils",
+    ],
+    "guest": [
+        "qemu-system-x86", "busybox-static", "e2fsprogs",   # emulator, userspace, ext4 images
+        "runc", "util-linux",                               # real clients inside the guest
+        "xz-utils", "zstd", "lz4", "gzip",                  # initramfs compressors
+    ],
+    "bench": ["python3-matplotlib"],
+}
+
+
+def missing(packages):
+    out = []
+    for p in packages:
+        res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True)
+        if "install ok installed" not in res.stdout:
+            out.append(p)
+    return out
+
+
+def install(groups=("kernel", "guest")):
+    """Installs what is missing, as root, with apt-get and cargo install --locked."""
+    want = [p for g in groups for p in PACKAGES[g]]
+    todo = missing(want)
+    if todo:
+        steps.say(f"installing: {' '.join(todo)}")
+        if os.geteuid() != 0:
+            steps.die(f"need root to install packages: {' '.join(todo)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *todo],
+                       check=True, env=env)
+    if "kernel" in groups:
+        bindgen = Path.home() / ".cargo/bin/bindgen"
+        version = subprocess.run([bindgen, "--version"], capture_output=True, text=True).stdout \
+            if bindgen.exists() else ""
+        if not version.strip().endswith(f" {BINDGEN_VERSION}"):
+            if not shutil.which("cargo"):
+                steps.die("cargo is needed to install bindgen-cli")
+            steps.say(f"installing bindgen-cli {BINDGEN_VERSION} (cargo install --locked)")
+            subprocess.run(["cargo", "install", "--quiet", "--locked", "bindgen-cli", "--version",
+                            BINDGEN_VERSION], check=True)

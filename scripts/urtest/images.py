@@ -1,0 +1,260 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Guest images: the test programs, the initramfs images of the boot matrix, the test disk and the
+clients image.
+
+Every initramfs is written by cpio.Writer, so making the dozen variants of the matrix costs no
+subprocess but the compressors. The damage in damaged images always lands in /ballast, the last
+file of the archive, so that what comes before it (init, busybox, the tests) unpacks and the guest
+can still report.
+"""
+import gzip
+import json
+import os
+import random
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+from . import arch as arches
+from . import cpio, steps
+from .settings import REPO, TESTING, kmake_env, kmake_vars
+
+GUEST = REPO / "scripts/guest"
+APPLETS = ("cat chroot cp df echo grep ls mkdir mount reboot sed sleep stat switch_root tr "
+           "umount uname head find test sync insmod rmmod lsmod").split()
+BALLAST_MIB = 16
+
+COMPRESSORS = {
+    "none": None,
+    "gzip": ["gzip", "-n", "-9"],
+    "zstd": ["zstd", "-q", "-19", "-c"],
+    "xz": ["xz", "--check=crc32", "-9", "-c"],
+    "lz4": ["lz4", "-q", "-l", "-9", "-c"],
+}
+
+
+def compress(data, how):
+    cmd = COMPRESSORS[how]
+    return data if cmd is None else subprocess.run(cmd, input=data, check=True, capture_output=True).stdout
+
+
+def busybox(arch):
+    if arch != "x86_64":
+        raise steps.StepFailed(f"no busybox for {arch} yet")
+    return Path("/bin/busybox")
+
+
+class Guest:
+    """The guest of one architecture, built into OUT/guest[-<arch>]."""
+
+    def __init__(self, settings, kernel, arch="x86_64"):
+        self.s, self.kernel, self.arch = settings, kernel, arches.get(arch)
+        self.dir = settings.out / ("guest" if arch == "x86_64" else f"guest-{arch}")
+        self.programs = settings.out / ("programs" if arch == "x86_64" else f"programs-{arch}")
+
+    def path(self, image):
+        return self.dir / f"{image}.img"
+
+    # --- test programs -------------------------------------------------------------------------
+    def build_programs(self, log):
+        """The kselftests (C and Rust) from the kernel tree, and the VM-only program."""
+        self.programs.mkdir(parents=True, exist_ok=True)
+        run = dict(check=True, stdout=log, stderr=subprocess.STDOUT)
+        subprocess.run(["make", "-C", str(self.s.tree / "tools/testing/selftests/user_root"),
+                        f"OUTPUT={self.programs}", f"ARCH={self.arch.make_arch}",
+                        str(self.programs / "user_root_test"), str(self.programs / "user_root_rs")],
+                       **run)
+        target = self.arch.rust_target
+        subprocess.run(["cargo", "build", "--quiet", "--release", "--locked", "--target", target,
+                        "--manifest-path", str(TESTING / "vm/Cargo.toml"),
+                        "--target-dir", str(self.programs / "vm-target")],
+                       env={**os.environ, "RUSTFLAGS": "-C target-feature=+crt-static"}, **run)
+        shutil.copy2(self.programs / "vm-target" / target / "release/user_root_vm",
+                     self.programs / "user_root_vm")
+
+    def build_modules(self, log):
+        """The kernel crate's test modules, built out of tree as the top-level Kbuild says. The
+        sources are copied first: an external build writes its objects next to them."""
+        src = self.programs / "modules-src"
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.copytree(TESTING / "modules", src / "tools/testing/user_root/modules")
+        shutil.copy2(REPO / "Kbuild", src / "Kbuild")
+        from .kernel import Variant
+        build = self.kernel.build_dir(Variant("", [], self.arch.name))
+        subprocess.run(["make", "-C", str(self.s.tree), f"O={build}", f"ARCH={self.arch.make_arch}",
+                        *kmake_vars(), f"M={src}", f"-j{self.s.jobs}", "modules"],
+                       check=True, stdout=log, stderr=subprocess.STDOUT, env=kmake_env())
+        self.modules = sorted(src.glob("tools/testing/user_root/modules/*.ko"))
+        if len(self.modules) != 2:
+            raise RuntimeError(f"expected two test modules, got {[m.name for m in self.modules]}")
+
+    # --- the main guest ------------------------------------------------------------------------
+    def base(self, ballast_mib=BALLAST_MIB, init="init.sh"):
+        """The test guest as a cpio.Writer: busybox, /init, the test programs, and a ballast."""
+        w = cpio.Writer()
+        w.dir("dev").node("dev/console", "c", 5, 1)
+        for d in ("proc", "sys", "bin", "sbin", "selftests", "vm", "newroot"):
+            w.dir(d)
+        w.dir("tmp", 0o1777)
+        w.file("bin/busybox", busybox(self.arch.name).read_bytes(), 0o755)
+        w.symlink("bin/sh", "busybox")
+        for a in APPLETS:
+            w.symlink(f"bin/{a}", "busybox")
+        w.file("init", (GUEST / init).read_bytes(), 0o755)
+        w.symlink("sbin/init", "/init")
+        for prog in ("user_root_test", "user_root_rs"):
+            w.file(f"selftests/{prog}", (self.programs / prog).read_bytes(), 0o755)
+        w.file("vm/user_root_vm", (self.programs / "user_root_vm").read_bytes(), 0o755)
+        w.file("vm/modules.sh", (GUEST / "modules.sh").read_bytes(), 0o755)
+        w.dir("modules")
+        for ko in sorted((self.programs / "modules-src/tools/testing/user_root/modules").glob("*.ko")):
+            w.file(f"modules/{ko.name}", ko.read_bytes())
+        w.file("ballast", bytes(ballast_mib << 20))
+        return w
+
+    def build_images(self, log):
+        """Every initramfs image of the matrix, the built-in archive and the test disk."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        archive = self.base().bytes()
+        images = {f"initramfs-{how}": compress(archive, how) for how in COMPRESSORS}
+        images["initramfs"] = images["initramfs-gzip"]
+        # An uncompressed early archive (as microcode loading adds) followed by a compressed one.
+        early = cpio.Writer().file("early-marker", b"loaded from the early, uncompressed archive\n").bytes()
+        images["concat"] = early + images["initramfs-zstd"]
+        ballast = header_offset(archive, "ballast")
+        images["truncated"] = archive[:ballast + cpio.HEADER_LEN + 4096 * 100]
+        broken = bytearray(archive)
+        broken[ballast:ballast + 6] = b"07070X"
+        images["corrupt-header"] = bytes(broken)
+        gz = bytearray(images["initramfs-gzip"])
+        for i in range(len(gz) - 2048, len(gz) - 1024, 97):
+            gz[i] ^= 0xA5
+        images["corrupt-stream"] = bytes(gz)
+        rnd = random.Random(6_12_117)
+        images["garbage"] = images["initramfs-gzip"] + bytes(rnd.getrandbits(8) for _ in range(4096))
+        # 48 MiB, for the low-memory boots.
+        images["initramfs-48m"] = gzip.compress(self.base(ballast_mib=42).bytes(), 1, mtime=0)
+        for name, data in images.items():
+            self.path(name).write_bytes(data)
+        # The same guest built into the kernel (CONFIG_INITRAMFS_SOURCE), with a marker file.
+        builtin = self.base()
+        builtin.file("builtin-marker", b"built into the kernel\n")
+        (self.dir / "builtin.cpio").write_bytes(builtin.bytes())
+        (self.dir / "builtin.config").write_text(f'CONFIG_INITRAMFS_SOURCE="{self.dir / "builtin.cpio"}"\n')
+        self.build_disk(log)
+        print(" ".join(f"{n} ({len(d) >> 10} KiB)" for n, d in images.items()), file=log)
+
+    def build_disk(self, log):
+        """The same userspace on an ext4 disk, for root=/dev/vda: the kernel mounts it itself."""
+        tree = self.dir / "disk-root"
+        shutil.rmtree(tree, ignore_errors=True)
+        w = self.base()
+        w.entries = [e for e in w.entries if e.name not in ("ballast", "init", "sbin/init")]
+        materialize(w.entries, tree)
+        shutil.copy2(GUEST / "init.sh", tree / "sbin/init")
+        subprocess.run(["mke2fs", "-q", "-t", "ext4", "-F", "-E", "root_owner=0:0", "-d", str(tree),
+                        str(self.dir / "disk.img"), "64M"], check=True, stdout=log, stderr=subprocess.STDOUT)
+
+    # --- real clients --------------------------------------------------------------------------
+    def build_clients(self, log):
+        """busybox, Debian's runc, unshare, pivot_root and switch_root with their libraries, and
+        a busybox OCI bundle for runc."""
+        w = cpio.Writer()
+        for d in ("bin", "sbin", "dev", "proc", "sys", "tmp", "run", "etc"):
+            w.dir(d)
+        bb = busybox(self.arch.name).read_bytes()
+        w.file("bin/busybox", bb, 0o755)
+        for a in "sh cat cp echo grep ls mkdir mount sed stat test umount reboot sync head".split():
+            w.symlink(f"bin/{a}", "busybox")
+        for path in host_programs_with_libs(["runc", "unshare", "pivot_root", "switch_root"]):
+            w.parents(str(path))
+            w.file(str(path), path.read_bytes(), 0o755)
+        w.file("init", (GUEST / "clients.sh").read_bytes(), 0o755)
+        w.file("newroot-init.sh", (GUEST / "newroot-init.sh").read_bytes(), 0o755)
+        # The container: busybox, and the spec that `runc spec` writes, made to run without a
+        # terminal and without the mounts this small kernel does not have (mqueue, devpts).
+        spec_dir = self.dir / "runc-spec"
+        shutil.rmtree(spec_dir, ignore_errors=True)
+        spec_dir.mkdir(parents=True)
+        subprocess.run(["runc", "spec"], cwd=spec_dir, check=True, stdout=log, stderr=subprocess.STDOUT)
+        spec = json.loads((spec_dir / "config.json").read_text())
+        spec["process"]["terminal"] = False
+        spec["process"]["args"] = ["/bin/sh", "-c",
+                                   "echo hello from a container; /bin/busybox head -n 1 /proc/self/mountinfo"]
+        spec["mounts"] = [m for m in spec["mounts"] if m["type"] not in ("mqueue", "devpts")]
+        spec["root"]["readonly"] = False
+        for d in ("bundle", "bundle/rootfs", "bundle/rootfs/bin", "bundle/rootfs/proc",
+                  "bundle/rootfs/dev", "bundle/rootfs/sys"):
+            w.dir(d)
+        w.file("bundle/config.json", json.dumps(spec, indent=1).encode())
+        w.file("bundle/rootfs/bin/busybox", bb, 0o755)
+        w.symlink("bundle/rootfs/bin/sh", "busybox")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path("clients").write_bytes(gzip.compress(w.bytes(), 1, mtime=0))
+        versions = subprocess.run(["runc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        print(f"clients: {self.path('clients')}: {versions}", file=log)
+
+    def build(self):
+        """Test programs, images, disk and clients."""
+        logs = self.s.logs
+        steps.logged("programs", f"selftests and the VM program ({self.arch.rust_target}, static)",
+                     logs / "programs.log", self.build_programs)
+        steps.logged("modules", "the kernel crate's test modules (make M=, the top-level Kbuild)",
+                     logs / "modules.log", self.build_modules)
+        steps.logged("images", "initramfs images, built-in archive and test disk",
+                     logs / "images.log", self.build_images)
+        steps.logged("clients", "clients image: busybox, runc and util-linux from Debian",
+                     logs / "clients.log", self.build_clients)
+
+
+def header_offset(archive, name):
+    """Offset of the newc header of the entry called `name`."""
+    return archive.index(name.encode() + b"\0") - cpio.HEADER_LEN
+
+
+def materialize(entries, dest):
+    """Writes cpio entries as a directory tree (device nodes are left out)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for e in entries:
+        path = dest / e.name
+        kind = stat.S_IFMT(e.mode)
+        if kind == stat.S_IFDIR:
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(stat.S_IMODE(e.mode))
+        elif kind == stat.S_IFREG:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(e.data)
+            path.chmod(stat.S_IMODE(e.mode))
+        elif kind == stat.S_IFLNK:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.symlink_to(e.data.decode())
+
+
+def host_programs_with_libs(programs):
+    """Host programs and the shared libraries they load (as ldd resolves them, recursively),
+    with the dynamic loader: the paths to copy into a guest at the same place."""
+    seen, order = set(), []
+
+    def visit(path):
+        path = Path(path)
+        if path in seen:
+            return
+        seen.add(path)
+        order.append(path)
+        out = subprocess.run(["ldd", str(path)], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if "=>" in parts and len(parts) > parts.index("=>") + 1 and parts[parts.index("=>") + 1].startswith("/"):
+                visit(parts[parts.index("=>") + 1])
+            elif parts and parts[0].startswith("/"):
+                visit(parts[0])
+
+    for prog in programs:
+        found = shutil.which(prog)
+        if not found:
+            raise steps.StepFailed(f"{prog} not found on the host")
+        visit(os.path.abspath(found))
+    # Copy the real files, at the paths the programs use.
+    return [Path(p) for p in order]

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Reads a guest's serial console: TAP and KTAP results, kernel reports, and the end marker.
+
+The console carries two streams. Kernel lines start with a printk timestamp; KUnit's KTAP comes
+that way. Userspace lines have none; the kselftests and the other guest programs print TAP 13.
+Each stream is parsed on its own, so that kernel messages interleaved with a userspace document
+do not break it; a kernel line that broke into a userspace line is split off at its timestamp.
+
+KTAP nests by indentation: a test's subtests come, indented by four more spaces, before its own
+result line. Leaf results are what counts (a KUnit suite's cases, each kselftest); a parent that
+failed with no failed subtest counts as a failure of its own. Every document's plan must match
+its number of results, or the run is incomplete.
+"""
+import re
+from dataclasses import dataclass, field
+
+from . import protocol
+
+HEADER = re.compile(r"^(TAP version 1[34]|KTAP version 1)$")
+RESULT = re.compile(r"^(ok|not ok) (\d+)(?: -)?(?: ([^#]*?))?\s*(?:#\s*(\S+)\s*(.*))?$")
+PLAN = re.compile(r"^1\.\.(\d+)")
+
+
+@dataclass
+class Result:
+    name: str
+    status: str          # "pass", "fail" or "skip"
+    line: int            # index of its line in the console
+    suite: str = ""      # the enclosing test, for subtests
+    reason: str = ""     # the SKIP reason
+
+
+@dataclass
+class Report:
+    """Everything a console says."""
+    lines: list
+    results: list = field(default_factory=list)
+    kernel_errors: list = field(default_factory=list)   # line indices
+    problems: list = field(default_factory=list)        # incomplete or malformed documents
+    done: bool = False
+
+    def counts(self):
+        return {s: sum(r.status == s for r in self.results) for s in ("pass", "fail", "skip")}
+
+    def failed(self):
+        return [r for r in self.results if r.status == "fail"]
+
+
+@dataclass
+class _Test:
+    name: str
+    status: str
+    line: int
+    reason: str
+    children: list
+
+
+class _Level:
+    def __init__(self, indent, line):
+        self.indent, self.line = indent, line
+        self.plan = None
+        self.tests = []
+
+
+class _Stream:
+    """A TAP/KTAP parser for one stream of lines."""
+
+    def __init__(self, report, what):
+        self.report, self.what = report, what
+        self.levels = []
+
+    def _close(self, level):
+        if level.plan is not None and level.plan != len(level.tests):
+            self.report.problems.append(
+                f"{self.what} document at line {level.line + 1}: {len(level.tests)} results for a plan of {level.plan}")
+
+    def _pop_deeper(self, indent):
+        """Closes the levels deeper than `indent`; returns the results of the shallowest of them."""
+        children = []
+        while self.levels and self.levels[-1].indent > indent:
+            level = self.levels.pop()
+            self._close(level)
+            children = level.tests
+        return children
+
+    def feed(self, text, index):
+        stripped = text.strip()
+        indent = len(text) - len(text.lstrip(" "))
+        if HEADER.match(stripped):
+            if indent == 0:
+                self.finish()
+            else:
+                self._pop_deeper(indent - 1)
+            self.levels.append(_Level(indent, index))
+            return
+        m = PLAN.match(stripped)
+        if m:
+            if not self.levels or indent > self.levels[-1].indent:
+                if not self.levels and indent:
+                    return  # a stray plan outside any document
+                self.levels.append(_Level(indent, index))  # KTAP subtest without its own header
+            level = self._level_at(indent)
+            if level is not None and level.plan is None:
+                level.plan = int(m.group(1))
+            return
+        m = RESULT.match(stripped)
+        if not m:
+            return
+        level = self._level_at(indent)
+        if level is None:
+            return  # "ok" outside any document: not a test result
+        children = self._pop_deeper(indent)
+        directive = (m.group(4) or "").upper()
+        status = "fail" if m.group(1) == "not ok" else ("skip" if directive == "SKIP" else "pass")
+        level.tests.append(_Test((m.group(3) or "").strip(), status, index,
+                                 (m.group(5) or "").strip() if directive == "SKIP" else "", children))
+
+    def _level_at(self, indent):
+        for level in reversed(self.levels):
+            if level.indent == indent:
+                return level
+            if level.indent < indent:
+                return None
+        return None
+
+    def finish(self):
+        while self.levels:
+            level = self.levels.pop()
+            self._close(level)
+            if not self.levels:
+                for test in level.tests:
+                    self.report.results.extend(_leaves(test, ""))
+
+
+def _leaves(test, suite):
+    if not test.children:
+        return [Result(test.name, test.status, test.line, suite, test.reason)]
+    out = []
+    for child in test.children:
+        out.extend(_leaves(child, test.name))
+    if test.status == "fail" and not any(r.status == "fail" for r in out):
+        out.append(Result(f"{test.name} (as a whole)", "fail", test.line, suite))
+    return out
+
+
+def split(raw_lines):
+    """[(index, is_kernel, text)]: each console line, with kernel lines that broke into a
+    userspace line split off at their timestamp."""
+    out = []
+    for i, raw in enumerate(raw_lines):
+        line = raw.rstrip("\r\n")
+        while line:
+            m = protocol.TIMESTAMP.search(line)
+            if m is None:
+                out.append((i, False, line))
+                break
+            if m.start() > 0:
+                out.append((i, False, line[:m.start()]))
+            rest = line[m.end():]
+            nxt = protocol.TIMESTAMP.search(rest)
+            # A kernel line runs to the end of the physical line unless another starts in it.
+            end = nxt.start() if nxt and nxt.start() > 0 else len(rest)
+            out.append((i, True, rest[:end]))
+            line = rest[end:] if end < len(rest) else ""
+    return out
+
+
+def parse(text):
+    """A Report of a whole console log."""
+    lines = text.splitlines()
+    report = Report(lines)
+    kernel, user = _Stream(report, "kernel"), _Stream(report, "userspace")
+    for index, is_kernel, content in split(lines):
+        if is_kernel:
+            if protocol.KERNEL_ERROR.search(content):
+                report.kernel_errors.append(index)
+            kernel.feed(content, index)
+        else:
+            if content.strip() == protocol.DONE:
+                report.done = True
+            user.feed(content, index)
+    kernel.finish()
+    user.finish()
+    report.results.sort(key=lambda r: r.line)
+    return report

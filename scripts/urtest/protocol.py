@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the guest and the host say to each other, in one place.
+
+The guest's programs print TAP/KTAP on the console and end with DONE before restarting the
+machine. The host reads the console: kernel lines carry a printk timestamp, userspace lines do
+not. The kernel messages that cells expect are named here, so that a change of wording in the
+kernel is one change here.
+"""
+import re
+
+# Printed by the guest's PID 1 (or the last program it runs) just before it restarts.
+DONE = "# user_root: guest done"
+# The first line the guest's /init prints.
+GUEST_UP = "# user_root: guest up"
+
+# Kernel command-line variables the guest's init scripts read (they reach init's environment).
+EXPECT = "UR_EXPECT"    # the matrix's assertion of what the root is: on, off, disk-on, disk-off
+FILES = "UR_FILES"      # files the initramfs must have put in the root: /a,/b
+SWITCH = "UR_SWITCH"    # the clients guest's switch_root: busybox or util-linux
+DEMO = "UR_DEMO"        # 1: narrate instead of testing
+BENCH = "UR_BENCH"      # the benchmark's way to the final root
+
+# A printk timestamp, at the start of a line or where a kernel line broke into a userspace one.
+TIMESTAMP = re.compile(r"\[\s*(\d+\.\d+)\] ?")
+
+# Kernel messages that cells expect, by name.
+MESSAGES = {
+    "user_root_on": r'initramfs on tmpfs "user_root"',
+    "disk_root": r"the kernel-mounted root is the root now; the user root is detached",
+    "kdevtmpfs_pivot": r"kdevtmpfs is the root now; the user root is detached",
+    "two_cpus": r"smp: Brought up 1 node, 2 CPUs",
+    "unpack_failed": r"Initramfs unpacking failed",
+    "ballast_enospc": r"Initramfs unpacking: cannot write /ballast: -ENOSPC",
+    "bad_options": r'tmpfs rejected initramfs_options="bogus=1"',
+    "bogus_kept_off": r'ignoring "user_root=bogus": expected user_root=<value> with 1\|y\|yes\|on\|true '
+                      r"\(on\) or 0\|n\|no\|off\|false \(off\); user_root stays off \(the Kconfig default\)",
+    "bogus_kept_on_kconfig": r'ignoring "user_root=bogus": .* user_root stays on \(the Kconfig default\)',
+    "bogus_kept_on_cmdline": r'ignoring "user_root=bogus": .* user_root stays on \(set earlier on the command line\)',
+}
+
+# A kernel report that fails any boot.
+KERNEL_ERROR = re.compile(
+    r"BUG:|WARNING:|\bOops\b|KASAN:|UBSAN:|Kernel panic|general protection fault|"
+    r"possible (circular|recursive) locking|INFO: task .* blocked|rcu_.*stall|"
+    r"Unable to handle kernel|kernel BUG at|refcount_t:|list_(add|del) corruption")
+
+# What the benchmark's guest logs at each step (scripts/guest/bench-mark.sh).
+BENCH_MARK = re.compile(r"user_root-bench: (.*) memfree=(\d+) shmem=(\d+) pcpkib=(\d+) rootkib=(\d+)")

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Boots a kernel in QEMU, captures the serial console and judges the run.
+
+A run fails on a missing or failed test, a plan that was not completed, a guest that did not
+finish (no DONE marker: it hung, crashed or timed out), a kernel "BUG:", "WARNING:", Oops,
+KASAN, UBSAN or lockdep report, or a console line a cell expects that never came. The verdict is
+written as JSON next to the console log.
+"""
+import json
+import os
+import re
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import arch as arches
+from . import ktap
+
+KVM_PROBE_SECONDS = 20
+
+
+@dataclass
+class Boot:
+    """What to boot."""
+    name: str
+    kernel: Path
+    log: Path
+    arch: str = "x86_64"
+    initrd: Path | None = None
+    disk: Path | None = None
+    cmdline: str = ""
+    memory: str = "512M"
+    cpus: int = 2
+    timeout: int = 300
+    expect_console: list = field(default_factory=list)  # regexes the console must show
+    extra: list = field(default_factory=list)           # more QEMU arguments
+    accel: str = "tcg"
+
+
+@dataclass
+class Verdict:
+    name: str
+    ok: bool
+    seconds: float
+    counts: dict
+    problems: list
+    results: list
+    kernel_errors: list
+    command: list
+    accel: str
+
+    def line(self):
+        c = self.counts
+        failed = [r for r in self.results if r["status"] == "fail"]
+        tail = "" if self.ok else " -- " + "; ".join(self.problems + [f"{len(failed)} failed"])
+        return (f"[boot] {self.name}: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped"
+                f" ({self.accel}, {self.seconds:.1f}s){tail}")
+
+
+def command(boot):
+    a = arches.get(boot.arch)
+    cmdline = f"console={a.console} panic=-1 oops=panic {boot.cmdline}".strip()
+    cmd = [a.qemu, *a.machine, "-accel", boot.accel, "-m", boot.memory, "-smp", str(boot.cpus),
+           "-nographic", "-no-reboot", "-kernel", str(boot.kernel), "-append", cmdline]
+    if boot.initrd:
+        cmd += ["-initrd", str(boot.initrd)]
+    if boot.disk:
+        cmd += ["-drive", f"file={boot.disk},format=raw,if=virtio,snapshot=on"]
+    return cmd + list(boot.extra)
+
+
+def run(boot):
+    """Boots, waits for QEMU to exit (the guest restarts with -no-reboot) or the timeout, and
+    returns the Verdict; the console is in boot.log and the verdict in boot.log + ".json"."""
+    cmd = command(boot)
+    log = Path(boot.log)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    timed_out = False
+    with open(log, "wb") as console:
+        proc = subprocess.Popen(cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            rc = proc.wait(timeout=boot.timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            proc.kill()
+            rc = proc.wait()
+    elapsed = time.monotonic() - start
+    report = ktap.parse(log.read_bytes().decode("utf-8", "replace"))
+    verdict = judge(boot, report, timed_out, rc, elapsed)
+    verdict.command = cmd
+    Path(str(log) + ".json").write_text(json.dumps(asdict(verdict), indent=1))
+    return verdict
+
+
+def judge(boot, report, timed_out, rc, elapsed):
+    problems = list(report.problems)
+    if timed_out:
+        problems.insert(0, f"timed out after {boot.timeout} s")
+    elif not report.done:
+        problems.insert(0, f"the guest did not finish (QEMU exit {rc})")
+    if report.kernel_errors:
+        problems.append(f"{len(report.kernel_errors)} kernel error report(s)")
+    results = [asdict(r) for r in report.results]
+    for pattern in boot.expect_console:
+        hit = next((i for i, l in enumerate(report.lines) if re.search(pattern, l)), None)
+        results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
+                        "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
+    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "skip")}
+    ok = not problems and counts["fail"] == 0
+    return Verdict(boot.name, ok, round(elapsed, 1), counts, problems, results,
+                   [report.lines[i] for i in report.kernel_errors], [], boot.accel)
+
+
+def explain(boot, verdict):
+    """The console lines that show why a boot failed: kernel reports with context, the lines
+    before each failed test, and the end of the console."""
+    lines = Path(boot.log).read_bytes().decode("utf-8", "replace").splitlines()
+    out = [f"    console: {boot.log}"]
+    shown = set()
+
+    def show(lo, hi):
+        for j in range(max(0, lo), min(len(lines), hi)):
+            if j not in shown:
+                shown.add(j)
+                out.append("    | " + lines[j].rstrip())
+
+    errors = [i for i, l in enumerate(lines) if l in verdict.kernel_errors]
+    for i in errors:
+        show(i - 3, i + 25)
+    for r in verdict.results:
+        if r["status"] == "fail":
+            show(r["line"] - 15, r["line"] + 1)
+    if verdict.problems:
+        out.append("    | ... end of the console:")
+        show(len(lines) - 30, len(lines))
+    return out
+
+
+def kvm_works(kernel, cache, arch="x86_64"):
+    """KVM hangs on some machines: trust it only after a short timed boot succeeded once."""
+    if arch != "x86_64" or not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    stamp = Path(cache, "kvm-probe")
+    if stamp.exists():
+        return stamp.read_text().strip() == "ok"
+    cmd = ["qemu-system-x86_64", "-accel", "kvm", "-m", "256M", "-nographic", "-no-reboot",
+           "-kernel", str(kernel), "-append", "console=ttyS0 panic=-1 rdinit=/none root=/dev/none"]
+    try:
+        out = subprocess.run(cmd, capture_output=True, timeout=KVM_PROBE_SECONDS, stdin=subprocess.DEVNULL).stdout
+        ok = b"Kernel panic" in out
+    except subprocess.TimeoutExpired:
+        ok = False
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("ok\n" if ok else "hangs\n")
+    return ok
+
+
+def choose_accel(setting, kernel, cache, arch="x86_64"):
+    if setting in ("tcg", "kvm"):
+        return setting
+    return "kvm" if kvm_works(kernel, cache, arch) else "tcg"

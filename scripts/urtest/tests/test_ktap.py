@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The console parser against consoles recorded from real boots of the test kernel (test_data/):
+a passing boot, a failing one, a kernel BUG, a timeout, and kernel messages interleaved with a
+userspace TAP document; plus the corner cases of the format."""
+import unittest
+from pathlib import Path
+
+from urtest import ktap
+
+DATA = Path(__file__).parent / "test_data"
+
+
+def parse(name):
+    return ktap.parse((DATA / name).read_text(errors="replace"))
+
+
+class RecordedConsoles(unittest.TestCase):
+    def test_passing_boot(self):
+        r = parse("pass.log")
+        self.assertTrue(r.done)
+        self.assertEqual(r.problems, [])
+        self.assertEqual(r.kernel_errors, [])
+        self.assertEqual(r.failed(), [])
+        names = {x.name: x for x in r.results}
+        # KUnit's cases count, one level down in the suite, and know their suite.
+        doctest = names["rust_doctest_kernel_fs_sb_rs_1"]
+        self.assertEqual((doctest.status, doctest.suite), ("pass", "rust_doctests_kernel"))
+        self.assertNotIn("rust_doctests_kernel", names)
+        # The kselftest harness and the Rust program, at the top level of their documents.
+        self.assertEqual(names["global.null_root_refuses_root"].status, "pass")
+        skipped = names["global.kernel_mounted_root_sits_on_null_root"]
+        self.assertEqual((skipped.status, skipped.reason), ("skip", "only for root="))
+        self.assertEqual(names["old_root_memory_returned"].status, "pass")
+        self.assertGreater(r.counts()["pass"], 100)
+
+    def test_failing_boot(self):
+        r = parse("fail.log")
+        self.assertEqual([x.name for x in r.failed()][:6], [
+            "global.mount_tree", "global.pivot_root_dot_dot_and_detach", "global.pivot_root_put_old",
+            "global.pivot_root_initial_namespace_and_back",
+            "global.namespace_root_is_locked_without_user_root", "global.null_root_not_mountable"])
+        self.assertFalse(r.done)                 # PID 1 died: the kernel panicked
+        self.assertEqual(len(r.kernel_errors), 1)
+        self.assertIn("Attempted to kill init", r.lines[r.kernel_errors[0]])
+
+    def test_kernel_bug(self):
+        r = parse("bug.log")
+        self.assertFalse(r.done)
+        reports = [r.lines[i] for i in r.kernel_errors]
+        self.assertTrue(any("kernel BUG at" in l for l in reports), reports)
+        self.assertTrue(any("Oops" in l for l in reports), reports)
+        # The userspace document stopped after its first result.
+        self.assertIn("userspace document at line", " ".join(r.problems))
+        self.assertIn("1 results for a plan of 2", " ".join(r.problems))
+
+    def test_timeout(self):
+        r = parse("timeout.log")
+        self.assertFalse(r.done)
+        self.assertEqual(r.kernel_errors, [])
+        self.assertEqual([x.name for x in r.results if x.suite == ""][-2:], ["first", "second"])
+        self.assertIn("2 results for a plan of 3", " ".join(r.problems))
+
+    def test_kernel_messages_inside_a_userspace_document(self):
+        r = parse("interleaved.log")
+        self.assertTrue(r.done)
+        self.assertEqual(r.problems, [])
+        text = (DATA / "interleaved.log").read_text()
+        # The recording does have kernel lines between the TAP lines of the modules test.
+        first, last = text.index("ok 1 a module mounts"), text.index("ok 4 its live superblock")
+        self.assertIn("] user_root_fs_pinned: mounted", text[first:last])
+        mine = [x for x in r.results if "module" in x.name]
+        self.assertEqual([x.status for x in mine], ["pass"] * 4)
+
+
+class Format(unittest.TestCase):
+    def test_kernel_line_that_broke_into_a_userspace_line(self):
+        r = ktap.parse("TAP version 13\n1..2\nok 1 one[    2.100000] virtio_blk: hello\nok 2 two\n"
+                       "# user_root: guest done\n")
+        self.assertEqual([(x.name, x.status) for x in r.results], [("one", "pass"), ("two", "pass")])
+        self.assertEqual(r.problems, [])
+
+    def test_error_report_counts_only_on_kernel_lines(self):
+        r = ktap.parse("TAP version 13\n1..1\n# test prints BUG: in its diagnostics\nok 1 x\n"
+                       "[    1.0] WARNING: CPU: 0 PID: 1 at fs/x.c:1\n")
+        self.assertEqual(len(r.kernel_errors), 1)
+
+    def test_parent_failing_without_a_failed_subtest(self):
+        r = ktap.parse("KTAP version 1\n1..1\n    KTAP version 1\n    1..1\n    ok 1 case\n"
+                       "not ok 1 suite\n")
+        self.assertEqual([(x.name, x.status) for x in r.results],
+                         [("case", "pass"), ("suite (as a whole)", "fail")])
+
+    def test_skip_directive_and_descriptions(self):
+        r = ktap.parse("TAP version 14\n1..3\nok 1 - a # SKIP not here\nnot ok 2 b # TODO later\n"
+                       "ok 3 c # skip lower case\n")
+        self.assertEqual([(x.name, x.status, x.reason) for x in r.results],
+                         [("a", "skip", "not here"), ("b", "fail", ""), ("c", "skip", "lower case")])
+
+    def test_several_documents_each_with_its_plan(self):
+        r = ktap.parse("TAP version 13\n1..1\nok 1 a\nTAP version 13\n1..2\nok 1 b\n")
+        self.assertEqual(len(r.results), 2)
+        self.assertEqual(len(r.problems), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The boot matrix: every cell of matrix.toml is valid, names are unique, and mistakes a newcomer
+could make in a new cell are caught before anything boots."""
+import re
+import unittest
+
+from urtest import matrix, protocol
+from urtest.settings import REPO
+
+GOOD = """
+[[cell]]
+name = "one"
+image = "initramfs"
+cmdline = "user_root"
+expect = "on"
+console = ["user_root_on"]
+"""
+
+
+class MatrixTest(unittest.TestCase):
+    def test_the_matrix_is_valid(self):
+        cells = matrix.load()
+        self.assertGreaterEqual(len(cells), 44)
+        self.assertEqual(len({c.name for c in cells}), len(cells))
+        self.assertEqual(len({c.slug for c in cells}), len(cells))
+
+    def test_every_console_message_is_a_valid_regex(self):
+        for name, pattern in protocol.MESSAGES.items():
+            re.compile(pattern)
+
+    def test_command_line_carries_the_guest_variables(self):
+        [cell] = matrix.parse(GOOD + 'files = ["/a", "/b"]\n')
+        self.assertEqual(cell.full_cmdline(), "user_root UR_EXPECT=on UR_FILES=/a,/b")
+
+    def test_mistakes_are_caught(self):
+        cases = {
+            "unknown keys": GOOD.replace('expect = "on"', 'expect = "on"\ncmd_line = "x"'),
+            "unknown console message": GOOD.replace("user_root_on", "user_root_is_on"),
+            "unknown image": GOOD.replace('"initramfs"', '"initramfs-bz2"'),
+            "expect must be one of": GOOD.replace('expect = "on"', 'expect = "yes"'),
+            "disagrees with the command line": GOOD.replace('cmdline = "user_root"', 'cmdline = ""'),
+            "nothing to boot from": GOOD.replace('image = "initramfs"\n', ""),
+            "two cells are named": GOOD + GOOD,
+            "needs the disk": GOOD.replace('expect = "on"', 'expect = "disk-on"'),
+            "unknown arch": GOOD.replace('expect = "on"', 'expect = "on"\narch = "sparc"'),
+        }
+        for why, text in cases.items():
+            with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why):
+                matrix.parse(text)
+
+    def test_the_readme_table_is_current(self):
+        readme = (REPO / "README.md").read_text()
+        self.assertEqual(matrix.readme_table(readme), matrix.markdown(matrix.load()),
+                         "README.md's matrix table is out of date: run `make matrix`")
+
+    def test_markdown_has_a_row_per_cell(self):
+        cells = matrix.load()
+        table = matrix.markdown(cells).splitlines()
+        self.assertEqual(len(table), len(cells) + 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
