@@ -14,7 +14,7 @@
 struct vfsmount;
 
 #ifdef CONFIG_USER_ROOT
-/* The __setup("user_root") handler; @rest is what follows "user_root". */
+/* Handles the user_root boot parameter; @rest is what follows its name. */
 int __init user_root_parse_param(const char *rest);
 
 /*

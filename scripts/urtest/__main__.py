@@ -45,6 +45,7 @@ def cmd_boot(s, args):
                      disk=g.dir / "disk.img" if cell.disk else None,
                      cmdline=" ".join([cell.full_cmdline(), *args.append]), memory=cell.memory,
                      cpus=cell.cpus, timeout=cell.timeout, expect_console=cell.console_patterns(),
+                     require=cell.required_results(),
                      accel=qemu.choose_accel(s.accel, img, s.cache))
     verdict = qemu.run(boot)
     steps.say(verdict.line())

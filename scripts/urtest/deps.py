@@ -20,6 +20,7 @@ PACKAGES = {
     "guest": [
         "qemu-system-x86", "busybox-static", "e2fsprogs",   # emulator, userspace, ext4 images
         "runc", "util-linux",                               # real clients inside the guest
+        "rsync",                                            # kselftests' make install
         "xz-utils", "zstd", "lz4", "gzip",                  # initramfs compressors
     ],
     "bench": ["python3-matplotlib"],

@@ -22,7 +22,8 @@ from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 GUEST = REPO / "scripts/guest"
 APPLETS = ("cat chroot cp df echo grep ls mkdir mount reboot sed sleep stat switch_root tr "
-           "umount uname head find test sync insmod rmmod lsmod").split()
+           "umount uname head find test sync insmod rmmod lsmod env realpath mktemp basename "
+           "dirname wc").split()
 BALLAST_MIB = 16
 
 COMPRESSORS = {
@@ -72,6 +73,12 @@ class Guest:
                        env={**os.environ, "RUSTFLAGS": "-C target-feature=+crt-static"}, **run)
         shutil.copy2(self.programs / "vm-target" / target / "release/user_root_vm",
                      self.programs / "user_root_vm")
+        # The kselftests installed as `make install` does, with their runner.
+        install = self.programs / "kselftest"
+        shutil.rmtree(install, ignore_errors=True)
+        subprocess.run(["make", "-C", str(self.s.tree / "tools/testing/selftests"), "TARGETS=user_root",
+                        f"ARCH={self.arch.make_arch}", f"O={self.programs / 'kselftest-build'}",
+                        f"INSTALL_PATH={install}", "install"], **run)
 
     def build_modules(self, log):
         """The kernel crate's test modules, built out of tree as the top-level Kbuild says. The
@@ -119,6 +126,18 @@ class Guest:
         archive = self.base().bytes()
         images = {f"initramfs-{how}": compress(archive, how) for how in COMPRESSORS}
         images["initramfs"] = images["initramfs-gzip"]
+        # The installed kselftests, which /init then runs as a user would, with no variable.
+        with_runner = self.base()
+        kselftest = self.programs / "kselftest"
+        with_runner.dir("kselftest")
+        for path in sorted(kselftest.rglob("*")):
+            name = "kselftest/" + str(path.relative_to(kselftest))
+            with_runner.parents(name)
+            if path.is_dir():
+                with_runner.dir(name)
+            elif path.is_file():
+                with_runner.file(name, path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+        images["kselftest"] = gzip.compress(with_runner.bytes(), 1, mtime=0)
         # An uncompressed early archive (as microcode loading adds) followed by a compressed one.
         early = cpio.Writer().file("early-marker", b"loaded from the early, uncompressed archive\n").bytes()
         images["concat"] = early + images["initramfs-zstd"]

@@ -13,7 +13,7 @@ KERNELS = ("main", "default-on", "builtin")
 EXPECT = ("on", "off", "disk-on", "disk-off")
 IMAGES = ("initramfs", "initramfs-none", "initramfs-gzip", "initramfs-zstd", "initramfs-xz",
           "initramfs-lz4", "concat", "truncated", "corrupt-header", "corrupt-stream", "garbage",
-          "initramfs-48m", "clients")
+          "initramfs-48m", "clients", "kselftest")
 
 
 class MatrixError(Exception):
@@ -53,6 +53,12 @@ class Cell:
 
     def console_patterns(self):
         return [protocol.MESSAGES[m] for m in self.console]
+
+    def required_results(self):
+        """Results the guest's programs must report in this boot (see protocol.REQUIRED)."""
+        if self.image in ("clients", "kselftest"):
+            return protocol.REQUIRED[self.image]
+        return protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else protocol.REQUIRED["switch"])
 
     def user_root(self):
         return self.expect in ("on", "disk-on")

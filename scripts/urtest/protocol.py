@@ -23,7 +23,7 @@ BENCH = "UR_BENCH"      # the benchmark's way to the final root
 # A printk timestamp, at the start of a line or where a kernel line broke into a userspace one.
 TIMESTAMP = re.compile(r"\[\s*(\d+\.\d+)\] ?")
 
-# Kernel messages that cells expect, by name.
+# Console lines (kernel messages) that cells expect, by name.
 MESSAGES = {
     "user_root_on": r'initramfs on tmpfs "user_root"',
     "disk_root": r"the kernel-mounted root is the root now; the user root is detached",
@@ -36,6 +36,20 @@ MESSAGES = {
                       r"\(on\) or 0\|n\|no\|off\|false \(off\); user_root stays off \(the Kconfig default\)",
     "bogus_kept_on_kconfig": r'ignoring "user_root=bogus": .* user_root stays on \(the Kconfig default\)',
     "bogus_kept_on_cmdline": r'ignoring "user_root=bogus": .* user_root stays on \(set earlier on the command line\)',
+}
+
+# Results that must be in a boot's console (passed or skipped), by what the guest runs, so that a
+# test program that did not run at all fails the boot instead of going unnoticed.
+REQUIRED = {
+    # scripts/guest/init.sh: the kselftests, the VM program and the module test.
+    "tests": ["root.detected_kind_matches_ur_expect", "rootless_pivot_root",
+              "initial_namespace_pivot_root", "its live superblock holds the module: rmmod is refused"],
+    # ... and on an initramfs root, PID 1 switching root at the end.
+    "switch": ["pid1_pivot_root", "old_root_memory_returned"],
+    # scripts/guest/clients.sh
+    "clients": ["runc run, without --no-pivot"],
+    # the installed kselftests, run by their runner
+    "kselftest": ["selftests: user_root: user_root_test", "selftests: user_root: user_root_rs"],
 }
 
 # A kernel report that fails any boot.

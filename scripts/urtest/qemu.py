@@ -34,6 +34,7 @@ class Boot:
     cpus: int = 2
     timeout: int = 300
     expect_console: list = field(default_factory=list)  # regexes the console must show
+    require: list = field(default_factory=list)         # names of results that must be reported
     extra: list = field(default_factory=list)           # more QEMU arguments
     accel: str = "tcg"
 
@@ -107,6 +108,11 @@ def judge(boot, report, timed_out, rc, elapsed):
         hit = next((i for i, l in enumerate(report.lines) if re.search(pattern, l)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
+    reported = {r["name"] for r in results}
+    for name in boot.require:
+        if name not in reported:
+            results.append({"name": f"{name} (never reported)", "status": "fail",
+                            "line": len(report.lines) - 1, "suite": "", "reason": ""})
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "skip")}
     ok = not problems and counts["fail"] == 0
     return Verdict(boot.name, ok, round(elapsed, 1), counts, problems, results,

@@ -3,12 +3,26 @@
  * user_root selftests: the boot mount tree, pivot_root(2) in its forms, and
  * the null root under it.
  *
- * UR_EXPECT (set on the kernel command line, so it reaches init's
- * environment) says what this boot should look like:
- *   on        initramfs root with user_root
- *   off       initramfs root on stock rootfs
- *   disk-on   root=/dev/vda mounted by the kernel, with user_root
- *   disk-off  root=/dev/vda mounted by the kernel, stock
+ * The tests find out from the running system what its root is. Two facts:
+ *
+ *  - the namespace root: in a private mount namespace, everything stacked on
+ *    it is detached and the namespace re-entered, which puts root and cwd on
+ *    it. It is the null root (NULL_FS_MAGIC) when the kernel runs with
+ *    user_root, else rootfs (ramfs or tmpfs). Either way it is locked:
+ *    detaching it fails with EINVAL;
+ *  - whether / is the initramfs itself (tmpfs "user_root", or "rootfs" on a
+ *    stock kernel), or another root mounted over it: a disk the kernel mounted
+ *    for root=, or a root that userspace switched to.
+ *
+ * Together they make the kind of the boot: "on", "off", "disk-on" or
+ * "disk-off". The environment variable UR_EXPECT, when set, asserts the kind:
+ * only root.detected_kind_matches_ur_expect reads it, the other tests take
+ * the detected kind.
+ *
+ * The tests need root, and change nothing outside their own mount namespaces
+ * and temporary directories. The tests that pivot the initial mount namespace
+ * or PID 1 are in tools/testing/user_root/vm/, which only runs in a virtual
+ * machine.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,6 +41,7 @@
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -37,22 +52,88 @@
 #define NULL_FS_MAGIC 0x4E554C4C
 #endif
 
-static const char *expect(void)
-{
-	const char *e = getenv("UR_EXPECT");
+/* The same numbers on every architecture that has them (asm-generic). */
+#ifndef __NR_open_tree
+#define __NR_open_tree 428
+#endif
+#ifndef __NR_move_mount
+#define __NR_move_mount 429
+#endif
+#ifndef __NR_fsopen
+#define __NR_fsopen 430
+#endif
+#ifndef __NR_fspick
+#define __NR_fspick 433
+#endif
 
-	return e ? e : "on";
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSPICK_CLOEXEC
+#define FSPICK_CLOEXEC 0x00000001
+#endif
+
+/* More mounts than any boot stacks on its namespace root. */
+#define MAX_STACK 16
+
+static int sys_pivot_root(const char *new_root, const char *put_old)
+{
+	return syscall(SYS_pivot_root, new_root, put_old);
 }
 
-static bool expect_user_root(void)
+static int sys_open_tree(int dfd, const char *path, unsigned int flags)
 {
-	return !strcmp(expect(), "on") || !strcmp(expect(), "disk-on");
+	return syscall(__NR_open_tree, dfd, path, flags);
 }
 
-static bool expect_disk(void)
+static int sys_move_mount(int from_dfd, const char *from_path, int to_dfd,
+			  const char *to_path, unsigned int flags)
 {
-	return !strncmp(expect(), "disk-", 5);
+	return syscall(__NR_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
 }
+
+static int sys_fsopen(const char *fstype, unsigned int flags)
+{
+	return syscall(__NR_fsopen, fstype, flags);
+}
+
+static int sys_fspick(int dfd, const char *path, unsigned int flags)
+{
+	return syscall(__NR_fspick, dfd, path, flags);
+}
+
+enum root_kind { KIND_ON, KIND_OFF, KIND_DISK_ON, KIND_DISK_OFF };
+
+static const char * const kind_names[] = {
+	[KIND_ON] = "on",
+	[KIND_OFF] = "off",
+	[KIND_DISK_ON] = "disk-on",
+	[KIND_DISK_OFF] = "disk-off",
+};
+
+struct mnt_entry {
+	int id, parent;
+	char fstype[64], source[256];
+};
+
+struct root_facts {
+	struct mnt_entry root;	/* "/" in /proc/self/mountinfo */
+	long ns_root_magic;	/* statfs() of the namespace root */
+	int stacked;		/* mounts detached to reach the namespace root */
+	bool null_root;		/* the namespace root is the null root */
+	bool initramfs;		/* "/" is the initramfs itself */
+	enum root_kind kind;
+	char error[256];	/* why they could not be found, or "" */
+};
 
 /* Whether the kernel command line has a word that starts with @prefix. */
 static bool cmdline_has(const char *prefix)
@@ -71,26 +152,24 @@ static bool cmdline_has(const char *prefix)
 	return found;
 }
 
-/* Stock rootfs: the root of the namespace has no parent to pivot under. */
-static bool expect_pivot_einval(void)
-{
-	return !strcmp(expect(), "off");
-}
-
-struct mnt_entry {
-	int id, parent;
-	char fstype[64], source[256];
-};
-
-/* The mount that "/" shows: the last line for "/" in a mountinfo file, the top of the stack. */
-static int root_entry_in(const char *mountinfo, struct mnt_entry *m)
+/*
+ * The mount that "/" shows in the mountinfo file at @dfd/@path: the last line
+ * for "/", the top of the stack. With @id >= 0, the line of mount @id instead.
+ */
+static int mount_entry_at(int dfd, const char *path, int id, struct mnt_entry *m)
 {
 	char line[4096], mnt_point[PATH_MAX];
 	bool found = false;
-	FILE *f = fopen(mountinfo, "re");
+	FILE *f;
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
 
-	if (!f)
+	if (fd < 0)
 		return -1;
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		struct mnt_entry cur;
 		char *sep = strstr(line, " - ");
@@ -98,7 +177,7 @@ static int root_entry_in(const char *mountinfo, struct mnt_entry *m)
 		if (!sep || sscanf(line, "%d %d %*s %*s %4095s",
 				   &cur.id, &cur.parent, mnt_point) != 3)
 			continue;
-		if (strcmp(mnt_point, "/"))
+		if (id >= 0 ? cur.id != id : strcmp(mnt_point, "/"))
 			continue;
 		if (sscanf(sep + 3, "%63s %255s", cur.fstype, cur.source) != 2)
 			continue;
@@ -106,17 +185,21 @@ static int root_entry_in(const char *mountinfo, struct mnt_entry *m)
 		found = true;
 	}
 	fclose(f);
+	if (!found)
+		errno = ENOENT;
 	return found ? 0 : -1;
 }
 
 static int root_entry(struct mnt_entry *m)
 {
-	return root_entry_in("/proc/self/mountinfo", m);
+	return mount_entry_at(AT_FDCWD, "/proc/self/mountinfo", -1, m);
 }
 
-static int sys_pivot_root(const char *new_root, const char *put_old)
+static bool mount_listed(int id)
 {
-	return syscall(SYS_pivot_root, new_root, put_old);
+	struct mnt_entry m;
+
+	return !mount_entry_at(AT_FDCWD, "/proc/self/mountinfo", id, &m);
 }
 
 /* A private copy of the mount namespace, so that the test changes nothing outside. */
@@ -128,21 +211,149 @@ static int private_mount_ns(void)
 }
 
 /*
- * In a private mount namespace, detach the root and re-enter the namespace:
- * setns() puts root and cwd on the namespace root, below everything that was
- * stacked on it.
+ * In a private mount namespace, detach everything stacked on the namespace
+ * root. setns() into the namespace puts root and cwd on the top of the stack
+ * of mounts on its root; umount2("/", MNT_DETACH) detaches that mount with
+ * all it holds. The namespace root itself is locked: detaching it fails with
+ * EINVAL, which is where this stops, with root and cwd on it.
+ *
+ * Returns the number of mounts detached, or -1 with errno set.
  */
-static int enter_ns_root(void)
+static int reach_ns_root(void)
 {
 	int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	int ret = -1;
+	int n, ret = -1, err = ELOOP;
 
 	if (ns < 0)
 		return -1;
-	if (!umount2("/", MNT_DETACH) && !setns(ns, CLONE_NEWNS))
-		ret = 0;
+	for (n = 0; n < MAX_STACK; n++) {
+		if (setns(ns, CLONE_NEWNS)) {
+			err = errno;
+			break;
+		}
+		if (umount2("/", MNT_DETACH)) {
+			err = errno;
+			if (err == EINVAL)
+				ret = n;
+			break;
+		}
+	}
 	close(ns);
+	errno = err;
 	return ret;
+}
+
+static bool is_rootfs_magic(long magic)
+{
+	return magic == TMPFS_MAGIC || magic == RAMFS_MAGIC;
+}
+
+/* Runs in a child: detaching mounts changes the caller's namespace for good. */
+static void find_facts(struct root_facts *f)
+{
+	struct mnt_entry top;
+	struct statfs sfs;
+	int proc;
+
+	if (root_entry(&f->root)) {
+		snprintf(f->error, sizeof(f->error), "no / in /proc/self/mountinfo: %m");
+		return;
+	}
+	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0 || private_mount_ns()) {
+		snprintf(f->error, sizeof(f->error), "private mount namespace: %m");
+		return;
+	}
+	f->stacked = reach_ns_root();
+	if (f->stacked < 0) {
+		snprintf(f->error, sizeof(f->error), "detaching / to reach the namespace root: %m");
+		return;
+	}
+	if (statfs("/", &sfs)) {
+		snprintf(f->error, sizeof(f->error), "statfs of the namespace root: %m");
+		return;
+	}
+	/* The root of a namespace is its own parent. */
+	if (mount_entry_at(proc, "self/mountinfo", -1, &top) || top.id != top.parent) {
+		snprintf(f->error, sizeof(f->error),
+			 "detaching stopped at a mount that is not the namespace root");
+		return;
+	}
+	f->ns_root_magic = sfs.f_type;
+	f->null_root = sfs.f_type == NULL_FS_MAGIC;
+	f->initramfs = !strcmp(f->root.fstype, "rootfs") ||
+		       (!strcmp(f->root.fstype, "tmpfs") && !strcmp(f->root.source, "user_root"));
+	if (f->initramfs)
+		f->kind = f->null_root ? KIND_ON : KIND_OFF;
+	else
+		f->kind = f->null_root ? KIND_DISK_ON : KIND_DISK_OFF;
+}
+
+/* What the root of this system is, found once per test process. */
+static const struct root_facts *root_facts(struct __test_metadata *_metadata)
+{
+	static struct root_facts facts;
+	static bool found;
+	size_t got = 0;
+	int status, pipefd[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (found)
+		return &facts;
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct root_facts f = {};
+
+		close(pipefd[0]);
+		find_facts(&f);
+		_exit(write(pipefd[1], &f, sizeof(f)) == sizeof(f) ? 0 : 1);
+	}
+	close(pipefd[1]);
+	while (got < sizeof(facts)) {
+		n = read(pipefd[0], (char *)&facts + got, sizeof(facts) - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(sizeof(facts), got) TH_LOG("the child that looked at the root died");
+	ASSERT_STREQ("", facts.error) TH_LOG("cannot tell what the root is");
+	found = true;
+	return &facts;
+}
+
+static void log_facts(struct __test_metadata *_metadata, const struct root_facts *f)
+{
+	TH_LOG("detected %s: the namespace root is %s (statfs 0x%lx), %d mount(s) above it",
+	       kind_names[f->kind], f->null_root ? "the null root" : "rootfs",
+	       f->ns_root_magic, f->stacked);
+	TH_LOG("/ is mount %d (parent %d), %s from %s: %s", f->root.id, f->root.parent,
+	       f->root.fstype, f->root.source,
+	       f->initramfs ? "the initramfs" : "a root mounted over the initramfs");
+}
+
+static bool kind_is_disk(const struct root_facts *f)
+{
+	return f->kind == KIND_DISK_ON || f->kind == KIND_DISK_OFF;
+}
+
+/* Stock rootfs: the root of the namespace has no parent to pivot under. */
+static bool expect_pivot_einval(const struct root_facts *f)
+{
+	return f->kind == KIND_OFF;
+}
+
+/* Whether this process is in the mount namespace of PID 1. */
+static bool in_initial_mount_ns(void)
+{
+	struct stat self, init;
+
+	return !stat("/proc/self/ns/mnt", &self) && !stat("/proc/1/ns/mnt", &init) &&
+	       self.st_dev == init.st_dev && self.st_ino == init.st_ino;
 }
 
 static int count_entries(const char *dir)
@@ -159,73 +370,210 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-static int make_tmpfs(const char *dir, const char *source)
+/*
+ * A temporary directory under /tmp with a tmpfs of its own on it, mounted in
+ * the caller's private mount namespace: nothing the test writes there reaches
+ * the system, and the parent removes the empty directory at teardown.
+ */
+static void make_private_tmp(struct __test_metadata *_metadata, char *dir, size_t size)
 {
-	mkdir(dir, 0755);
-	return mount(source, dir, "tmpfs", 0, NULL);
-}
+	int err;
 
-TEST(mount_tree)
-{
-	struct mnt_entry m;
-
-	ASSERT_EQ(0, root_entry(&m));
-	TH_LOG("UR_EXPECT=%s: / is mount %d (parent %d), %s from %s",
-	       expect(), m.id, m.parent, m.fstype, m.source);
-	if (expect_disk()) {
-		EXPECT_STREQ("ext4", m.fstype);
-		EXPECT_EQ(1, m.parent);
-	} else if (expect_user_root()) {
-		EXPECT_EQ(2, m.id);
-		EXPECT_EQ(1, m.parent);
-		EXPECT_STREQ("tmpfs", m.fstype);
-		EXPECT_STREQ("user_root", m.source);
-	} else {
-		EXPECT_EQ(1, m.id);
-		EXPECT_EQ(1, m.parent);
-		EXPECT_STREQ("rootfs", m.fstype);
+	snprintf(dir, size, "/tmp/user_root_test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(dir)) TH_LOG("mkdtemp: %s", strerror(errno));
+	if (mount("user_root_test", dir, "tmpfs", 0, NULL)) {
+		err = errno;
+		rmdir(dir);
+		dir[0] = '\0';
+		ASSERT_EQ(0, err) TH_LOG("mount tmpfs: %s", strerror(err));
 	}
 }
 
-TEST(statfs_root)
-{
-	struct statfs sfs;
-	long want;
+/* What the root of the system is. */
+FIXTURE(root) {
+	const struct root_facts *f;
+};
 
-	ASSERT_EQ(0, statfs("/", &sfs));
-	if (expect_disk())
-		want = EXT4_SUPER_MAGIC;
-	else if (!expect_user_root() && cmdline_has("root="))
-		want = RAMFS_MAGIC;	/* stock rootfs is ramfs when root= is given */
-	else
-		want = TMPFS_MAGIC;
-	EXPECT_EQ(want, sfs.f_type);
+FIXTURE_SETUP(root)
+{
+	if (geteuid())
+		SKIP(return, "must run as root");
+	self->f = root_facts(_metadata);
 }
 
-/* The regression that sank the 2021 series: init found no /dev/console. */
-TEST(console_on_fds)
+FIXTURE_TEARDOWN(root)
 {
-	for (int fd = 0; fd <= 2; fd++) {
-		struct stat st;
+}
 
-		ASSERT_EQ(0, fstat(fd, &st));
+/* A private mount namespace, and a temporary directory with a tmpfs on it. */
+FIXTURE(private_ns) {
+	const struct root_facts *f;
+	char dir[PATH_MAX];
+};
+
+FIXTURE_SETUP(private_ns)
+{
+	if (geteuid())
+		SKIP(return, "must run as root");
+	self->f = root_facts(_metadata);
+	ASSERT_EQ(0, private_mount_ns()) TH_LOG("%s", strerror(errno));
+	make_private_tmp(_metadata, self->dir, sizeof(self->dir));
+}
+
+FIXTURE_TEARDOWN_PARENT(private_ns)
+{
+	if (self->dir[0])
+		EXPECT_EQ(0, rmdir(self->dir)) TH_LOG("rmdir %s: %s", self->dir, strerror(errno));
+}
+
+/*
+ * The null root reached: a private mount namespace (ns) with a temporary
+ * directory, and a second one (null_ns) where everything above the namespace
+ * root is detached, so that setns() into it puts root and cwd on the null
+ * root. The process starts in ns.
+ */
+FIXTURE(null_root) {
+	const struct root_facts *f;
+	char dir[PATH_MAX];
+	int ns, null_ns, null_dir, proc;
+};
+
+FIXTURE_SETUP(null_root)
+{
+	if (geteuid())
+		SKIP(return, "must run as root");
+	self->f = root_facts(_metadata);
+	if (!self->f->null_root)
+		SKIP(return, "the namespace root is rootfs, not the null root: user_root is off");
+	ASSERT_EQ(0, private_mount_ns()) TH_LOG("%s", strerror(errno));
+	self->ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->ns);
+	self->proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, self->proc);
+
+	ASSERT_EQ(0, private_mount_ns()) TH_LOG("%s", strerror(errno));
+	self->null_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->null_ns);
+	ASSERT_LE(0, reach_ns_root()) TH_LOG("cannot reach the null root: %s", strerror(errno));
+	self->null_dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, self->null_dir);
+
+	ASSERT_EQ(0, setns(self->ns, CLONE_NEWNS));
+	make_private_tmp(_metadata, self->dir, sizeof(self->dir));
+}
+
+FIXTURE_TEARDOWN_PARENT(null_root)
+{
+	if (self->dir[0])
+		EXPECT_EQ(0, rmdir(self->dir)) TH_LOG("rmdir %s: %s", self->dir, strerror(errno));
+}
+
+/* The one test that reads UR_EXPECT: what the caller says this boot is. */
+TEST_F(root, detected_kind_matches_ur_expect)
+{
+	const char *want = getenv("UR_EXPECT");
+	bool known = false;
+
+	log_facts(_metadata, self->f);
+	if (!want || !*want)
+		SKIP(return, "UR_EXPECT is not set (detected: %s)", kind_names[self->f->kind]);
+	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
+		known |= !strcmp(want, kind_names[i]);
+	ASSERT_TRUE(known) TH_LOG("UR_EXPECT=%s is none of on, off, disk-on, disk-off", want);
+	EXPECT_STREQ(want, kind_names[self->f->kind]);
+}
+
+TEST_F(root, mount_tree)
+{
+	const struct mnt_entry *m = &self->f->root;
+	bool initial = in_initial_mount_ns();
+
+	log_facts(_metadata, self->f);
+	switch (self->f->kind) {
+	case KIND_ON:
+		EXPECT_STREQ("tmpfs", m->fstype);
+		EXPECT_STREQ("user_root", m->source);
+		/* Mounted on the null root, which lies outside the root: not listed. */
+		EXPECT_NE(m->id, m->parent);
+		EXPECT_FALSE(mount_listed(m->parent));
+		if (initial) {
+			EXPECT_EQ(2, m->id);
+			EXPECT_EQ(1, m->parent);
+		}
+		break;
+	case KIND_OFF:
+		EXPECT_STREQ("rootfs", m->fstype);
+		EXPECT_EQ(m->id, m->parent);
+		if (initial)
+			EXPECT_EQ(1, m->id);
+		break;
+	default:
+		EXPECT_NE(m->id, m->parent);
+		EXPECT_STRNE("rootfs", m->fstype);
+		EXPECT_STRNE("user_root", m->source);
+		/* A root that the kernel mounted for root= is mounted on mount 1. */
+		if (initial && !strcmp(m->source, "/dev/root"))
+			EXPECT_EQ(1, m->parent);
+		break;
+	}
+}
+
+TEST_F(root, statfs_root)
+{
+	struct statfs sfs;
+
+	ASSERT_EQ(0, statfs("/", &sfs));
+	TH_LOG("statfs(\"/\"): 0x%lx", (long)sfs.f_type);
+	switch (self->f->kind) {
+	case KIND_ON:
+		EXPECT_EQ(TMPFS_MAGIC, sfs.f_type);
+		break;
+	case KIND_OFF:
+		/* Stock rootfs is ramfs when root= is given, else tmpfs. */
+		EXPECT_TRUE(is_rootfs_magic(sfs.f_type));
+		EXPECT_TRUE(sfs.f_type == RAMFS_MAGIC || !cmdline_has("root="));
+		EXPECT_EQ(self->f->ns_root_magic, sfs.f_type);
+		break;
+	default:
+		EXPECT_NE(NULL_FS_MAGIC, sfs.f_type);
+		break;
+	}
+}
+
+/*
+ * The regression that sank the 2021 series: init found no /dev/console. The
+ * descriptors the kernel gave PID 1 must be the console, unless init replaced
+ * them (as systemd does).
+ */
+TEST_F(root, init_has_console)
+{
+	char path[64];
+	struct stat st;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		snprintf(path, sizeof(path), "/proc/1/fd/%d", fd);
+		if (stat(path, &st) && (errno == EACCES || errno == EPERM))
+			SKIP(return, "cannot look at PID 1's descriptors: %s", strerror(errno));
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("PID 1 has no fd %d: %s", fd, strerror(errno));
+		if (fd == 0 && (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 1)))
+			SKIP(return, "PID 1 replaced its fd 0 (now %o %u:%u)", st.st_mode & S_IFMT,
+			     major(st.st_rdev), minor(st.st_rdev));
 		EXPECT_TRUE(S_ISCHR(st.st_mode));
-		EXPECT_EQ(makedev(5, 1), st.st_rdev) TH_LOG("fd %d is not /dev/console", fd);
+		EXPECT_EQ(makedev(5, 1), st.st_rdev)
+			TH_LOG("fd %d of PID 1 is not /dev/console", fd);
 	}
 }
 
 /* The form systemd and Linux 7.0's boot code use. */
-TEST(pivot_root_dot_dot_and_detach)
+TEST_F(private_ns, pivot_root_dot_dot_and_detach)
 {
 	struct mnt_entry m;
 	int ret;
 
-	ASSERT_EQ(0, private_mount_ns());
-	ASSERT_EQ(0, make_tmpfs("/tmp/ur_dot", "ur_dot"));
-	ASSERT_EQ(0, mkdir("/tmp/ur_dot/marker", 0755));
-	ASSERT_EQ(0, chdir("/tmp/ur_dot"));
+	ASSERT_EQ(0, chdir(self->dir));
+	ASSERT_EQ(0, mkdir("marker", 0755));
 	ret = sys_pivot_root(".", ".");
-	if (expect_pivot_einval()) {
+	if (expect_pivot_einval(self->f)) {
 		ASSERT_EQ(-1, ret);
 		ASSERT_EQ(EINVAL, errno);
 		return;
@@ -236,21 +584,22 @@ TEST(pivot_root_dot_dot_and_detach)
 	EXPECT_EQ(0, access("/marker", F_OK));
 	EXPECT_NE(0, access("/tmp", F_OK));
 	ASSERT_EQ(0, mount("proc", "/marker", "proc", 0, NULL));
-	ASSERT_EQ(0, root_entry_in("/marker/self/mountinfo", &m));
-	EXPECT_STREQ("ur_dot", m.source);
+	ASSERT_EQ(0, mount_entry_at(AT_FDCWD, "/marker/self/mountinfo", -1, &m));
+	EXPECT_STREQ("user_root_test", m.source);
 }
 
-TEST(pivot_root_put_old)
+TEST_F(private_ns, pivot_root_put_old)
 {
+	char put_old[PATH_MAX + 8], mountpoint[PATH_MAX + 8];
 	struct statfs old, sfs;
 	int ret;
 
+	snprintf(put_old, sizeof(put_old), "%s/old", self->dir);
+	snprintf(mountpoint, sizeof(mountpoint), "/old%s", self->dir);
 	ASSERT_EQ(0, statfs("/", &old));
-	ASSERT_EQ(0, private_mount_ns());
-	ASSERT_EQ(0, make_tmpfs("/tmp/ur_new", "ur_new"));
-	ASSERT_EQ(0, mkdir("/tmp/ur_new/old", 0755));
-	ret = sys_pivot_root("/tmp/ur_new", "/tmp/ur_new/old");
-	if (expect_pivot_einval()) {
+	ASSERT_EQ(0, mkdir(put_old, 0755));
+	ret = sys_pivot_root(self->dir, put_old);
+	if (expect_pivot_einval(self->f)) {
 		ASSERT_EQ(-1, ret);
 		ASSERT_EQ(EINVAL, errno);
 		return;
@@ -260,43 +609,84 @@ TEST(pivot_root_put_old)
 	/* The old root is at /old, with everything on it. */
 	ASSERT_EQ(0, statfs("/old", &sfs));
 	EXPECT_EQ(old.f_type, sfs.f_type);
-	EXPECT_EQ(0, access("/old/tmp/ur_new", F_OK));
+	EXPECT_EQ(0, access(mountpoint, F_OK));
 	ASSERT_EQ(0, umount2("/old", MNT_DETACH));
 	EXPECT_EQ(2, count_entries("/old"));
 	ASSERT_EQ(0, statfs("/", &sfs));
 	EXPECT_EQ(TMPFS_MAGIC, sfs.f_type);
 }
 
-/*
- * pivot_root(2) in the initial mount namespace from an ordinary process: every
- * task rooted at the old root moves to the new one, so pivot back afterwards.
- */
-TEST(pivot_root_initial_namespace_and_back)
+/* The namespace root, null root or rootfs, can never be detached. */
+TEST_F(private_ns, namespace_root_is_locked)
 {
-	struct stat before, st;
-	int ret;
+	struct statfs sfs;
+	struct mnt_entry m;
+	int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	ASSERT_EQ(0, stat("/", &before));
-	ASSERT_EQ(0, make_tmpfs("/tmp/ur_init", "ur_init"));
-	ASSERT_EQ(0, mkdir("/tmp/ur_init/old", 0755));
-	ret = sys_pivot_root("/tmp/ur_init", "/tmp/ur_init/old");
-	if (expect_pivot_einval()) {
-		EXPECT_EQ(-1, ret);
-		EXPECT_EQ(EINVAL, errno);
-		umount2("/tmp/ur_init", 0);
-		return;
+	ASSERT_LE(0, proc);
+	ASSERT_EQ(self->f->stacked, reach_ns_root()) TH_LOG("%s", strerror(errno));
+	errno = 0;
+	EXPECT_EQ(-1, umount2("/", MNT_DETACH));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, mount_entry_at(proc, "self/mountinfo", -1, &m));
+	EXPECT_EQ(m.id, m.parent);
+	ASSERT_EQ(0, statfs("/", &sfs));
+	EXPECT_EQ(self->f->null_root, sfs.f_type == NULL_FS_MAGIC);
+	EXPECT_TRUE(self->f->null_root || is_rootfs_magic(sfs.f_type));
+}
+
+/* Nobody can make a null root: its type is not registered. */
+TEST_F(private_ns, nullfs_not_mountable)
+{
+	char line[256];
+	bool listed = false;
+	FILE *f;
+
+	errno = 0;
+	EXPECT_EQ(-1, mount("none", self->dir, "nullfs", 0, NULL));
+	EXPECT_EQ(ENODEV, errno);
+	errno = 0;
+	EXPECT_EQ(-1, sys_fsopen("nullfs", FSOPEN_CLOEXEC));
+	EXPECT_EQ(ENODEV, errno);
+	f = fopen("/proc/filesystems", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		listed |= !!strstr(line, "nullfs");
+	fclose(f);
+	EXPECT_FALSE(listed);
+}
+
+/*
+ * With root= the kernel mounts the disk itself. With user_root it must sit
+ * directly on the null root, the user_root tmpfs gone from under it; stock
+ * leaves it directly on rootfs.
+ */
+TEST_F(private_ns, kernel_mounted_root_on_namespace_root)
+{
+	struct statfs sfs;
+	int ns;
+
+	if (!kind_is_disk(self->f))
+		SKIP(return, "/ is the initramfs");
+	if (strcmp(self->f->root.source, "/dev/root"))
+		SKIP(return, "/ (%s) was mounted by userspace, not by the kernel",
+		     self->f->root.source);
+	ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ns);
+	ASSERT_EQ(0, umount2("/", MNT_DETACH));
+	ASSERT_EQ(0, setns(ns, CLONE_NEWNS));
+	ASSERT_EQ(0, statfs("/", &sfs));
+	TH_LOG("below /: statfs 0x%lx", (long)sfs.f_type);
+	if (self->f->null_root) {
+		EXPECT_EQ(NULL_FS_MAGIC, sfs.f_type);
+		EXPECT_EQ(2, count_entries("/"));
+	} else {
+		EXPECT_TRUE(is_rootfs_magic(sfs.f_type));
 	}
-	ASSERT_EQ(0, ret) TH_LOG("pivot_root: %s", strerror(errno));
-	/* Every task rooted at the old root moved with us, PID 1 included. */
-	ASSERT_EQ(0, stat("/old/proc/1/root/old", &st))
-		TH_LOG("PID 1 did not move to the new root");
-	/* Back: the old root returns to / and the tmpfs goes under /tmp/ur_init again. */
-	ASSERT_EQ(0, sys_pivot_root("/old", "/old/tmp/ur_init"));
-	ASSERT_EQ(0, chdir("/"));
-	ASSERT_EQ(0, stat("/", &st));
-	EXPECT_EQ(before.st_dev, st.st_dev);
-	EXPECT_EQ(before.st_ino, st.st_ino);
-	EXPECT_EQ(0, umount2("/tmp/ur_init", MNT_DETACH));
+	/* Nothing else in between: this is the namespace root. */
+	errno = 0;
+	EXPECT_EQ(-1, umount2("/", MNT_DETACH));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 /*
@@ -356,18 +746,14 @@ static void check_null_root_refuses(struct __test_metadata *_metadata, int dir, 
 	EXPECT_EQ(1, st.st_ino);
 }
 
-TEST(null_root_refuses_root)
+TEST_F(null_root, refuses_root)
 {
 	int dir;
 
-	if (!expect_user_root())
-		SKIP(return, "no null root without user_root");
-	ASSERT_EQ(0, private_mount_ns());
-	ASSERT_EQ(0, enter_ns_root())
-		TH_LOG("cannot reach the namespace root: %s", strerror(errno));
+	ASSERT_EQ(0, setns(self->null_ns, CLONE_NEWNS));
 	EXPECT_EQ(2, count_entries("/"));
 	dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ASSERT_GE(dir, 0);
+	ASSERT_LE(0, dir);
 	check_null_root_refuses(_metadata, dir, "root");
 }
 
@@ -383,24 +769,20 @@ static int write_file(int dirfd, const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-TEST(null_root_refuses_user_namespace)
+TEST_F(null_root, refuses_user_namespace)
 {
-	int dir, proc;
+	int dir;
 
-	if (!expect_user_root())
-		SKIP(return, "no null root without user_root");
-	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	ASSERT_GE(proc, 0);
-	ASSERT_EQ(0, private_mount_ns());
-	ASSERT_EQ(0, enter_ns_root());
+	ASSERT_EQ(0, setns(self->null_ns, CLONE_NEWNS));
 	dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ASSERT_GE(dir, 0);
+	ASSERT_LE(0, dir);
 
 	/* Root of a new user namespace: every capability there, none outside. */
-	ASSERT_EQ(0, unshare(CLONE_NEWUSER));
-	ASSERT_EQ(0, write_file(proc, "self/setgroups", "deny"));
-	ASSERT_EQ(0, write_file(proc, "self/uid_map", "0 0 1"));
-	ASSERT_EQ(0, write_file(proc, "self/gid_map", "0 0 1"));
+	if (unshare(CLONE_NEWUSER))
+		SKIP(return, "no user namespace: %s", strerror(errno));
+	ASSERT_EQ(0, write_file(self->proc, "self/setgroups", "deny"));
+	ASSERT_EQ(0, write_file(self->proc, "self/uid_map", "0 0 1"));
+	ASSERT_EQ(0, write_file(self->proc, "self/gid_map", "0 0 1"));
 	check_null_root_refuses(_metadata, dir, "root in a user namespace");
 
 	/* A nested user namespace without a mapping: an unprivileged user. */
@@ -410,27 +792,23 @@ TEST(null_root_refuses_user_namespace)
 
 /*
  * A chrooted process that escapes by re-entering its mount namespace lands on
- * the namespace root. With the root detached, that is the null root: nothing
- * to find, nothing to write, and ".." leads nowhere.
+ * the namespace root. With everything above it detached, that is the null
+ * root: nothing to find, nothing to write, and ".." leads nowhere.
  */
-TEST(chroot_escape_finds_nothing)
+TEST_F(null_root, chroot_escape_finds_nothing)
 {
-	char cwd[PATH_MAX];
+	char jail_path[PATH_MAX + 8], cwd[PATH_MAX];
 	struct statfs sfs;
-	int ns, jail;
+	int jail;
 
-	if (!expect_user_root())
-		SKIP(return, "no null root without user_root");
-	ASSERT_EQ(0, private_mount_ns());
-	mkdir("/tmp/ur_jail", 0755);
-	ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	jail = open("/tmp/ur_jail", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ASSERT_GE(ns, 0);
-	ASSERT_GE(jail, 0);
-	ASSERT_EQ(0, umount2("/", MNT_DETACH));
+	snprintf(jail_path, sizeof(jail_path), "%s/jail", self->dir);
+	ASSERT_EQ(0, mkdir(jail_path, 0755));
+	jail = open(jail_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, jail);
+	ASSERT_LE(0, reach_ns_root());
 	ASSERT_EQ(0, fchdir(jail));
 	ASSERT_EQ(0, chroot("."));
-	ASSERT_EQ(0, setns(ns, CLONE_NEWNS));
+	ASSERT_EQ(0, setns(self->ns, CLONE_NEWNS));
 	for (int i = 0; i < 8; i++)
 		ASSERT_EQ(0, chdir(".."));
 	ASSERT_EQ(0, chroot("."));
@@ -445,54 +823,63 @@ TEST(chroot_escape_finds_nothing)
 	EXPECT_EPERM(chmod("/", 0777));
 }
 
-/* On stock the root of the namespace is rootfs, locked in place. */
-TEST(namespace_root_is_locked_without_user_root)
+/*
+ * The null root's superblock is SB_NOUSER: graft_tree() refuses a bind mount
+ * of it, recursive or not, even where the namespace holds nothing else.
+ */
+TEST_F(null_root, bind_mount_refused)
 {
-	if (strcmp(expect(), "off"))
-		SKIP(return, "only for the stock initramfs root");
-	ASSERT_EQ(0, private_mount_ns());
+	ASSERT_EQ(0, setns(self->null_ns, CLONE_NEWNS));
+	errno = 0;
+	EXPECT_EQ(-1, mount("/", "/", NULL, MS_BIND, NULL));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("bind mount: %s", strerror(errno));
+	errno = 0;
+	EXPECT_EQ(-1, mount("/", "/", NULL, MS_BIND | MS_REC, NULL));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("recursive bind mount: %s", strerror(errno));
+	/* Nothing was mounted on it: / is still the locked namespace root. */
+	errno = 0;
 	EXPECT_EQ(-1, umount2("/", MNT_DETACH));
 	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(2, count_entries("/"));
 }
 
-TEST(null_root_not_mountable)
+/* Nor can it be reconfigured. */
+TEST_F(null_root, fspick_refused)
 {
-	char line[256];
-	bool listed = false;
-	FILE *f;
-
-	ASSERT_EQ(0, private_mount_ns());
-	mkdir("/tmp/ur_mnt", 0755);
-	EXPECT_EQ(-1, mount("none", "/tmp/ur_mnt", "nullfs", 0, NULL));
-	EXPECT_EQ(ENODEV, errno);
-	f = fopen("/proc/filesystems", "re");
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f))
-		listed |= !!strstr(line, "nullfs");
-	fclose(f);
-	EXPECT_FALSE(listed);
+	ASSERT_EQ(0, setns(self->null_ns, CLONE_NEWNS));
+	errno = 0;
+	EXPECT_EQ(-1, sys_fspick(AT_FDCWD, "/", FSPICK_CLOEXEC));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("fspick: %s", strerror(errno));
 }
 
 /*
- * With root= the kernel mounts the disk itself. With user_root it must sit
- * directly on the null root, the user_root tmpfs gone from under it; stock
- * leaves it on rootfs.
+ * SB_NOUSER does not stop open_tree(OPEN_TREE_CLONE) + move_mount(): a task
+ * privileged over its namespace that has reached the null root can attach a
+ * clone of it elsewhere. The clone is the same empty, immutable directory.
  */
-TEST(kernel_mounted_root_sits_on_null_root)
+TEST_F(null_root, open_tree_clone_move_mount)
 {
+	char target[PATH_MAX + 16];
 	struct statfs sfs;
+	int tree, dir;
 
-	if (!expect_disk())
-		SKIP(return, "only for root=");
-	ASSERT_EQ(0, private_mount_ns());
-	ASSERT_EQ(0, enter_ns_root());
-	ASSERT_EQ(0, statfs("/", &sfs));
-	if (expect_user_root()) {
-		EXPECT_EQ(NULL_FS_MAGIC, sfs.f_type);
-		EXPECT_EQ(2, count_entries("/"));
-	} else {
-		EXPECT_TRUE(sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC);
-	}
+	snprintf(target, sizeof(target), "%s/attached", self->dir);
+	ASSERT_EQ(0, mkdir(target, 0755));
+	ASSERT_EQ(0, setns(self->null_ns, CLONE_NEWNS));
+	tree = sys_open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	ASSERT_LE(0, tree) TH_LOG("open_tree: %s", strerror(errno));
+	/* Back: LOOKUP_DOWN puts root and cwd on top of the namespace's root. */
+	ASSERT_EQ(0, setns(self->ns, CLONE_NEWNS));
+	ASSERT_EQ(0, sys_move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH))
+		TH_LOG("move_mount: %s", strerror(errno));
+	close(tree);
+	ASSERT_EQ(0, statfs(target, &sfs));
+	EXPECT_EQ(NULL_FS_MAGIC, sfs.f_type);
+	dir = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dir);
+	check_null_root_refuses(_metadata, dir, "root, on a clone attached in the namespace");
+	close(dir);
+	EXPECT_EQ(0, umount2(target, 0)) TH_LOG("umount: %s", strerror(errno));
 }
 
 TEST_HARNESS_MAIN

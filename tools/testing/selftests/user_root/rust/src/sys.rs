@@ -1,9 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The few system calls the tests need that std does not wrap, as safe functions.
+//! All the foreign functions, system call numbers, constants and C structures the user_root test
+//! programs use, wrapped as safe functions.
+//!
+//! Only 64-bit Linux on x86_64, aarch64 and riscv64 is supported; the constants that differ
+//! between them are chosen by `cfg(target_arch)`.
 
 use std::ffi::{c_char, c_int, c_long, c_ulong, c_void, CString};
-use std::io::{Error, Result};
-use std::path::Path;
+use std::fs::File;
+use std::io::{Error, Read, Result, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::path::{Path, PathBuf};
+
+#[cfg(not(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    )
+)))]
+compile_error!("the user_root tests know the ABI of Linux on x86_64, aarch64 and riscv64 only");
 
 extern "C" {
     fn syscall(number: c_long, ...) -> c_long;
@@ -16,9 +32,12 @@ extern "C" {
     ) -> c_int;
     fn umount2(target: *const c_char, flags: c_int) -> c_int;
     fn unshare(flags: c_int) -> c_int;
+    fn setns(fd: c_int, nstype: c_int) -> c_int;
     fn statfs(path: *const c_char, buf: *mut StatFs) -> c_int;
-    fn reboot(cmd: c_int) -> c_int;
-    fn sync();
+    fn openat(dirfd: c_int, path: *const c_char, flags: c_int, ...) -> c_int;
+    fn mkdtemp(template: *mut c_char) -> *mut c_char;
+    fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
+    fn geteuid() -> u32;
     fn setresuid(r: u32, e: u32, s: u32) -> c_int;
     fn setresgid(r: u32, e: u32, s: u32) -> c_int;
     fn setgroups(n: usize, list: *const u32) -> c_int;
@@ -28,34 +47,66 @@ extern "C" {
     fn _exit(code: c_int) -> !;
 }
 
+/// `pivot_root(2)`, which the C library does not wrap. x86_64 has its own numbers; aarch64 and
+/// riscv64 use the asm-generic ones.
+#[cfg(target_arch = "x86_64")]
 const SYS_PIVOT_ROOT: c_long = 155;
+#[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
+const SYS_PIVOT_ROOT: c_long = 41;
+
 pub const CLONE_NEWNS: c_int = 0x0002_0000;
 pub const CLONE_NEWUSER: c_int = 0x1000_0000;
-pub const MS_PRIVATE: c_ulong = 1 << 18;
-pub const MS_REC: c_ulong = 16384;
-pub const MNT_DETACH: c_int = 2;
-pub const TMPFS_MAGIC: i64 = 0x0102_1994;
-const RB_AUTOBOOT: c_int = 0x0123_4567;
+const MS_REC: c_ulong = 0x4000;
+const MS_PRIVATE: c_ulong = 1 << 18;
+const MNT_DETACH: c_int = 2;
+const O_RDONLY: c_int = 0;
+const O_CLOEXEC: c_int = 0o2_000_000;
+const PR_SET_DUMPABLE: c_int = 4;
 
-/// `struct statfs` on x86_64.
+/// File system magic numbers (`include/uapi/linux/magic.h`).
+pub const TMPFS_MAGIC: i64 = 0x0102_1994;
+pub const RAMFS_MAGIC: i64 = 0x8584_58f6;
+pub const NULL_FS_MAGIC: i64 = 0x4E55_4C4C;
+
+/// The errno values the tests look for; the same on all three architectures
+/// (`include/uapi/asm-generic/errno-base.h`).
+pub mod errno {
+    pub const EPERM: i32 = 1;
+    pub const EINVAL: i32 = 22;
+    pub const ENOSPC: i32 = 28;
+}
+
+/// `struct statfs` as the C library's `statfs()` fills it.
+///
+/// On 64-bit Linux every word of it is a `long`: x86_64 (`arch/x86/include/uapi/asm/statfs.h`)
+/// and arm64 include the asm-generic layout with `__statfs_word` as `__kernel_long_t`, and
+/// riscv64 uses the asm-generic one directly (`include/uapi/asm-generic/statfs.h`); glibc's
+/// `struct statfs` matches it on all three. What x86 changes is only the packing of the 32-bit
+/// compat `statfs64`. So one layout, 120 bytes, checked below.
 #[repr(C)]
 #[derive(Default, Debug, Clone, Copy)]
 pub struct StatFs {
-    pub f_type: i64,
-    pub f_bsize: i64,
-    pub f_blocks: u64,
-    pub f_bfree: u64,
-    pub f_bavail: u64,
-    pub f_files: u64,
-    pub f_ffree: u64,
-    pub f_fsid: [i32; 2],
-    pub f_namelen: i64,
-    pub f_frsize: i64,
-    pub f_flags: i64,
-    pub f_spare: [i64; 4],
+    pub f_type: c_long,
+    pub f_bsize: c_long,
+    pub f_blocks: c_ulong,
+    pub f_bfree: c_ulong,
+    pub f_bavail: c_ulong,
+    pub f_files: c_ulong,
+    pub f_ffree: c_ulong,
+    pub f_fsid: [c_int; 2],
+    pub f_namelen: c_long,
+    pub f_frsize: c_long,
+    pub f_flags: c_long,
+    pub f_spare: [c_long; 4],
 }
 
+const _: () = assert!(std::mem::size_of::<StatFs>() == 120);
+
 impl StatFs {
+    /// The file system magic number.
+    pub fn magic(&self) -> i64 {
+        self.f_type
+    }
     /// Bytes in use.
     pub fn used(&self) -> u64 {
         (self.f_blocks - self.f_bfree) * self.f_bsize as u64
@@ -79,25 +130,33 @@ fn check(ret: c_long) -> Result<()> {
     }
 }
 
+/// Whether `e` is the error `errno`.
+pub fn is_errno(e: &Error, errno: i32) -> bool {
+    e.raw_os_error() == Some(errno)
+}
+
 pub fn pivot_root(new_root: impl AsRef<Path>, put_old: impl AsRef<Path>) -> Result<()> {
     let (new_root, put_old) = (cstr(new_root), cstr(put_old));
     // SAFETY: both arguments are NUL-terminated strings that outlive the call.
     check(unsafe { syscall(SYS_PIVOT_ROOT, new_root.as_ptr(), put_old.as_ptr()) })
 }
 
-pub fn mount_fs(
-    source: &str,
-    target: impl AsRef<Path>,
-    fstype: &str,
-    options: Option<&str>,
-) -> Result<()> {
+/// Mounts a new instance of `fstype` from `source` on `target`.
+pub fn mount_fs(source: &str, target: impl AsRef<Path>, fstype: &str) -> Result<()> {
     let (source, target, fstype) = (cstr(source), cstr(target), cstr(fstype));
-    let options = options.map(cstr);
-    let data = options
-        .as_ref()
-        .map_or(std::ptr::null(), |o| o.as_ptr().cast());
-    // SAFETY: the strings are NUL-terminated and outlive the call; data is null or a string.
-    check(unsafe { mount(source.as_ptr(), target.as_ptr(), fstype.as_ptr(), 0, data) }.into())
+    // SAFETY: the strings are NUL-terminated and outlive the call; no data.
+    check(
+        unsafe {
+            mount(
+                source.as_ptr(),
+                target.as_ptr(),
+                fstype.as_ptr(),
+                0,
+                std::ptr::null(),
+            )
+        }
+        .into(),
+    )
 }
 
 /// Makes every mount in this namespace private, so that nothing propagates out.
@@ -118,6 +177,7 @@ pub fn make_private() -> Result<()> {
     )
 }
 
+/// `umount2(target, MNT_DETACH)`.
 pub fn umount_detach(target: impl AsRef<Path>) -> Result<()> {
     let target = cstr(target);
     // SAFETY: NUL-terminated string.
@@ -129,18 +189,52 @@ pub fn unshare_ns(flags: c_int) -> Result<()> {
     check(unsafe { unshare(flags) }.into())
 }
 
+/// Enters the namespace that `ns` (a /proc/PID/ns file) names.
+pub fn set_ns(ns: &File, nstype: c_int) -> Result<()> {
+    // SAFETY: `ns` is an open descriptor for the duration of the call.
+    check(unsafe { setns(ns.as_raw_fd(), nstype) }.into())
+}
+
 pub fn stat_fs(path: impl AsRef<Path>) -> Result<StatFs> {
     let path = cstr(path);
     let mut buf = StatFs::default();
-    // SAFETY: `buf` is a valid, writable `struct statfs`.
+    // SAFETY: `buf` is a valid, writable `struct statfs` (layout checked above).
     check(unsafe { statfs(path.as_ptr(), &mut buf) }.into())?;
     Ok(buf)
+}
+
+/// Opens `path` relative to the directory `dir`, for reading: it still works when `dir` is no
+/// longer reachable by any path.
+pub fn open_at(dir: &File, path: impl AsRef<Path>) -> Result<File> {
+    let path = cstr(path);
+    // SAFETY: `dir` is open and `path` is NUL-terminated; the flags need no mode argument.
+    let fd = unsafe { openat(dir.as_raw_fd(), path.as_ptr(), O_RDONLY | O_CLOEXEC) };
+    check(fd.into())?;
+    // SAFETY: `fd` was just opened and is owned by nobody else.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// Creates a new directory from `template`, which ends in "XXXXXX".
+pub fn make_temp_dir(template: &str) -> Result<PathBuf> {
+    let mut buf = cstr(template).into_bytes_with_nul();
+    // SAFETY: `buf` is a writable NUL-terminated string, which mkdtemp() changes in place.
+    if unsafe { mkdtemp(buf.as_mut_ptr().cast()) }.is_null() {
+        return Err(Error::last_os_error());
+    }
+    buf.pop();
+    Ok(PathBuf::from(
+        String::from_utf8(buf).expect("the template was UTF-8"),
+    ))
+}
+
+pub fn euid() -> u32 {
+    // SAFETY: no arguments; cannot fail.
+    unsafe { geteuid() }
 }
 
 /// Drops to an unprivileged user and group, staying dumpable so that the process can still
 /// write its own /proc/self/{uid,gid}_map.
 pub fn become_user(id: u32) -> Result<()> {
-    const PR_SET_DUMPABLE: c_int = 4;
     // SAFETY: no pointers except an empty group list.
     unsafe {
         check(setgroups(0, std::ptr::null()).into())?;
@@ -150,38 +244,36 @@ pub fn become_user(id: u32) -> Result<()> {
     }
 }
 
-/// Runs `child` in a forked process and returns its exit status (0 is success).
+/// Runs `child` in a forked process, whose namespaces and credentials it may change freely,
+/// and returns what it returned, with its wait status.
 ///
 /// The caller must be single-threaded, as these test programs are.
-pub fn run_forked(child: impl FnOnce() -> i32) -> Result<i32> {
-    use std::io::Write;
+pub fn in_child(child: impl FnOnce() -> String) -> Result<(String, i32)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    check(unsafe { pipe2(fds.as_mut_ptr(), O_CLOEXEC) }.into())?;
+    // SAFETY: both descriptors were just created and are owned by nobody else.
+    let (mut rx, tx) = unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) };
     std::io::stdout().flush()?;
     // SAFETY: the process is single-threaded, so the child may run arbitrary code.
     match unsafe { fork() } {
         -1 => Err(Error::last_os_error()),
         0 => {
-            let code = child();
+            drop(rx);
+            let code = i32::from((&tx).write_all(child().as_bytes()).is_err());
             let _ = std::io::stdout().flush();
             // SAFETY: ends the child without running the parent's exit handlers twice.
             unsafe { _exit(code) }
         }
         pid => {
+            drop(tx);
+            let mut text = String::new();
+            let read = rx.read_to_string(&mut text);
             let mut status = 0;
             // SAFETY: `status` is valid for writes.
             check(unsafe { waitpid(pid, &mut status, 0) }.into())?;
-            Ok(status)
+            read?;
+            Ok((text, status))
         }
-    }
-}
-
-/// Restarts the machine; with QEMU's -no-reboot, QEMU exits.
-pub fn restart() -> ! {
-    // SAFETY: no arguments that could be invalid.
-    unsafe {
-        sync();
-        reboot(RB_AUTOBOOT);
-    }
-    loop {
-        std::thread::sleep(std::time::Duration::from_secs(1));
     }
 }
