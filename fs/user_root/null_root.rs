@@ -32,7 +32,7 @@ impl FileSystem for NullRoot {
     const SB_IFLAGS: IFlags = IFlags::NOEXEC.with(IFlags::NODEV);
 
     fn fill_super(sb: &SuperBlock) -> Result {
-        sb.set_magic(MAGIC);
+        sb.set_magic(MAGIC.into());
         let mut root = sb.new_inode()?;
         root.make_empty_dir()
             .init_times()
@@ -46,7 +46,7 @@ impl FileSystem for NullRoot {
 // built-in code is null.
 static THIS_MODULE: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
 
-kernel::static_file_system_type!(static NULL_ROOT: NullRoot, owner = &THIS_MODULE);
+kernel::static_file_system_type!(static NULL_ROOT: NullRoot, owner = THIS_MODULE);
 
 /// Creates a new instance of the null root.
 pub(crate) fn mount() -> Result<ARef<VfsMount>> {

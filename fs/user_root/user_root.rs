@@ -8,6 +8,8 @@
 //! null root ([`null_root`]) mount 1 and this crate stacks a tmpfs named "user_root" on it as
 //! mount 2, the root and working directory of PID 1 and every kernel thread. The unpacker then
 //! fills the tmpfs as it would fill rootfs, and userspace can pivot away from it and detach it.
+//! Where rootfs would be a ramfs (`root=` or `rootfstype=` without tmpfs on the command line),
+//! the tmpfs has no size or inode limit, as a ramfs has none.
 //!
 //! The C side is a handful of hooks, see `include/linux/user_root.h`. Every hook runs at boot,
 //! which is why they and what they call live in `.init.text`; the decisions to panic are C's.
@@ -32,6 +34,9 @@ const __LOG_PREFIX: &[u8] = b"user_root\0";
 
 /// `statfs()` magic of tmpfs (`TMPFS_MAGIC`).
 const TMPFS_MAGIC: u32 = bindings::TMPFS_MAGIC;
+
+/// The tmpfs options that make it as unlimited as a ramfs.
+const AS_RAMFS: &CStr = c_str!("size=0,nr_inodes=0");
 
 /// A value that only the boot CPU writes, in `start_kernel()`, before any other task or CPU runs.
 ///
@@ -120,22 +125,24 @@ pub unsafe extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
     }
 }
 
-/// Stacks the user_root tmpfs on the null root and makes it the root and working directory of
-/// the current task and of every task that shares its `fs_struct`.
+/// Stacks the tmpfs the initramfs goes into on the null root (named "user_root"; without limits
+/// where rootfs would be a ramfs) and makes it the root and working directory of the current task
+/// and of every task that shares its `fs_struct`.
 ///
 /// Called by `init_mount_tree()` once the null root is the root of the initial namespace, with
 /// the `initramfs_options=` string (or null). Does nothing if user_root is off.
 ///
-/// Returns 0, or a negative errno if the tmpfs could not be mounted: the caller then panics,
-/// since nothing can be unpacked into the null root.
+/// Returns 0, or a negative errno if it could not be mounted: the caller then panics, since
+/// nothing can be unpacked into the null root.
 ///
 /// # Safety
 ///
 /// `options` must be null or point to a NUL-terminated string, and the caller must be
-/// `init_mount_tree()`: this function and the helpers it calls live in init memory.
+/// `init_mount_tree()`, after `init_rootfs()`: this function and the helpers it calls live in
+/// init memory.
 #[no_mangle]
 #[link_section = ".init.text"]
-pub unsafe extern "C" fn user_root_mount_tmpfs(options: *const c_char) -> c_int {
+pub unsafe extern "C" fn user_root_mount_initramfs(options: *const c_char) -> c_int {
     if !ACTIVE.get() {
         return 0;
     }
@@ -143,14 +150,21 @@ pub unsafe extern "C" fn user_root_mount_tmpfs(options: *const c_char) -> c_int 
     let init = unsafe { InitContext::new() };
     // SAFETY: `options` is null or NUL-terminated, per the contract.
     let options = (!options.is_null()).then(|| unsafe { CStr::from_char_ptr(options) });
-    match mount_tmpfs(&init, options) {
+    // SAFETY: `init_rootfs()` has run, per the contract.
+    let defaults = if unsafe { bindings::rootfs_is_tmpfs() } {
+        None
+    } else {
+        Some(AS_RAMFS)
+    };
+    match mount_initramfs(&init, options, defaults) {
         Ok(()) => 0,
         Err(err) => err.to_errno(),
     }
 }
 
+/// Mounts the tmpfs with `options`, or if there are none or tmpfs rejects them, with `defaults`.
 #[link_section = ".init.text"]
-fn mount_tmpfs(init: &InitContext, options: Option<&CStr>) -> Result {
+fn mount_initramfs(init: &InitContext, options: Option<&CStr>, defaults: Option<&CStr>) -> Result {
     let (source, target, fstype) = (c_str!("user_root"), c_str!("/"), c_str!("tmpfs"));
     let mut with_options = false;
     if let Some(options) = options {
@@ -162,18 +176,18 @@ fn mount_tmpfs(init: &InitContext, options: Option<&CStr>) -> Result {
         }
     }
     if !with_options {
-        init.mount_new(source, target, fstype, None)?;
+        init.mount_new(source, target, fstype, defaults)?;
     }
     // "/.." steps from the null root onto the mount stacked on it, as kdevtmpfs does.
     init.chdir(c_str!("/.."))?;
     init.chroot(c_str!("."))?;
-    if Path::lookup(c_str!("/"))?.statfs_magic()? != i64::from(TMPFS_MAGIC) {
+    if Path::lookup(c_str!("/"))?.statfs_magic()? != u64::from(TMPFS_MAGIC) {
         return Err(EINVAL);
     }
-    let how = if with_options {
-        "with initramfs_options"
-    } else {
-        "with default options"
+    let how = match (with_options, defaults) {
+        (true, _) => "with initramfs_options",
+        (false, None) => "with default options",
+        (false, Some(_)) => "unlimited, as a ramfs rootfs would be",
     };
     pr_info!("initramfs on tmpfs \"user_root\" ({how}), mounted on the null root\n");
     Ok(())

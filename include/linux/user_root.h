@@ -13,6 +13,9 @@
 
 struct vfsmount;
 
+/* Whether rootfs is a tmpfs rather than a ramfs (init/do_mounts.c). */
+bool __init rootfs_is_tmpfs(void);
+
 #ifdef CONFIG_USER_ROOT
 /* Handles the user_root boot parameter; @rest is what follows its name. */
 int __init user_root_parse_param(const char *rest);
@@ -25,16 +28,17 @@ int __init user_root_parse_param(const char *rest);
 struct vfsmount *__init user_root_null_mount(void);
 
 /*
- * Mounts the tmpfs the initramfs goes into on the null root, mounted as root by
- * now, and makes it the caller's root and cwd. Returns 0 (also if user_root is
- * off) or a negative errno: there is then nowhere to unpack the initramfs.
+ * Mounts the tmpfs the initramfs goes into (without limits where rootfs would
+ * be a ramfs) on the null root, mounted as root by now, and makes it the
+ * caller's root and cwd. Returns 0 (also if user_root is off) or a negative
+ * errno: there is then nowhere to unpack the initramfs.
  */
-int __init user_root_mount_tmpfs(const char *options);
+int __init user_root_mount_initramfs(const char *options);
 
 /*
- * Makes the mount at the cwd the root and detaches the user_root tmpfs, which
+ * Makes the mount at the cwd the root and detaches the user_root mount, which
  * would otherwise stay pinned under it; @what names the new root in messages.
- * Returns 0 once the root is switched: if the tmpfs then cannot be detached,
+ * Returns 0 once the root is switched: if user_root then cannot be detached,
  * that is reported and it stays in memory, but the switch stands. Returns
  * -EOPNOTSUPP if user_root is off, or the error of a pivot that failed and
  * changed nothing: the caller then switches root its stock way.
@@ -46,7 +50,7 @@ static inline struct vfsmount *user_root_null_mount(void)
 	return NULL;
 }
 
-static inline int user_root_mount_tmpfs(const char *options)
+static inline int user_root_mount_initramfs(const char *options)
 {
 	return 0;
 }

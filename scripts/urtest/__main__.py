@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Command line of the user_root tooling; `make` targets are thin calls into it."""
 import argparse
+import contextlib
+import fcntl
+import os
 import sys
 
 from . import check, deps, images, kernel, matrix, qemu, series, steps
@@ -37,9 +40,16 @@ def cmd_boot(s, args):
     cell = cells[args.cell]
     k = kernel.Kernel(s)
     g = images.Guest(s, k, cell.arch)
+    if not g.path("initramfs").exists():
+        steps.die("no guest images yet: run `make guest` (or `make check`) first")
     v = kernel.variant("" if cell.kernel == "main" else cell.kernel, cell.arch,
                        [g.dir / "builtin.config"] if cell.kernel == "builtin" else ())
-    img = k.build_dir(v) / "arch/x86/boot/bzImage"
+    # The kernel as the series makes it now: a check interrupted in its prefix builds, or an
+    # edit since, leaves something else in the build directory.
+    k.apply()
+    if v.name:
+        k.build(kernel.variant("", cell.arch))
+    img = k.build(v)
     boot = qemu.Boot(name=cell.name, kernel=img, arch=cell.arch, log=s.out / "boot" / f"{cell.slug}.log",
                      initrd=g.path(cell.image) if cell.image else None,
                      disk=g.dir / "disk.img" if cell.disk else None,
@@ -128,10 +138,29 @@ def main(argv=None):
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     try:
-        return globals()[f"cmd_{args.cmd}"](settings, args) or 0
+        with (exclusive(settings) if args.cmd not in ("deps", "matrix") else contextlib.nullcontext()):
+            return globals()[f"cmd_{args.cmd}"](settings, args) or 0
     except (steps.StepFailed, series.SeriesError) as err:
         steps.say(f"error: {err}")
         return 1
+
+
+@contextlib.contextmanager
+def exclusive(settings):
+    """One run at a time changes the kernel tree and its build directories."""
+    settings.cache.mkdir(parents=True, exist_ok=True)
+    with open(settings.cache / "urtest.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            steps.say(f"waiting for another urtest run (pid {lock.read().strip() or '?'}) to finish")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
 
 
 if __name__ == "__main__":

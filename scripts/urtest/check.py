@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from . import deps, images, kernel, matrix, qemu, steps
-from .settings import REPO, TESTING, kmake_env
+from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root/param.rs",
               "fs/user_root/null_root.rs", "rust/kernel/fs.rs", "rust/kernel/fs/sb.rs",
@@ -95,17 +95,21 @@ class Check:
                              res.stderr, re.M):
             status = {"ok": "pass", "FAIL": "fail", "ERROR": "fail"}.get(m.group(3), "skip")
             self.record("tooling", f"{m.group(2).split('.')[-1]}.{m.group(1)}", status)
-        if res.returncode:
-            self.record("tooling", "python3 -m unittest", "fail", f"see {log}")
+        if res.returncode or not any(r[0] == "tooling" for r in self.results.rows):
+            self.record("tooling", "python3 -m unittest", "fail", f"no test ran or one failed: see {log}")
         steps.say(f"[tooling] {sum(r[0] == 'tooling' and r[2] == 'pass' for r in self.results.rows)} "
                   f"tests of the tooling passed" + ("" if res.returncode == 0 else f"; FAILED, see {log}"))
 
     def build(self):
         deps.install(("kernel", "guest"))
         self.prefixes()
-        # Recompile user_root every time, so that its rustc and clippy warnings are always seen.
+        # Recompile user_root every time, so that its rustc and clippy warnings are always seen;
+        # the kernel crate only when its warnings for these sources were not seen yet.
         for f in (self.s.tree / "fs/user_root").glob("*.rs"):
             f.touch()
+        self.k.apply()
+        if kernel_crate_key(self.s.tree) not in kernel_crate_memo(self.k.build_dir(kernel.variant(""))):
+            (self.s.tree / "rust/kernel/fs.rs").touch()
         self.kernels["main"] = self.k.build(kernel.variant(""))
         self.guest = images.Guest(self.s, self.k)
         self.guest.build()
@@ -113,6 +117,7 @@ class Check:
             self.kernels["main"] = self.k.build(kernel.variant("debug"))
             return
         self.kernels["default-on"] = self.k.build(kernel.variant("default-on"))
+        self.kernels["no-user-root"] = self.k.build(kernel.variant("no-user-root"))
         self.kernels["builtin"] = self.k.build(kernel.variant("builtin", extra=[self.guest.dir / "builtin.config"]))
 
     def prefixes(self):
@@ -123,7 +128,9 @@ class Check:
         s = self.k.series()
         v = kernel.variant("")
         h = hashlib.sha256()
-        h.update(self.k.version().encode())
+        h.update(self.k.version().encode() + " ".join(kmake_vars()).encode())
+        for tool in (["/usr/bin/rustc", "--version"], ["clang-19", "--version"]):
+            h.update(subprocess.run(tool, capture_output=True).stdout)
         for state in s.states()[:-1]:
             for path, (data, _x) in sorted(state.items()):
                 h.update(path.encode() + hashlib.sha256(data).digest())
@@ -136,6 +143,9 @@ class Check:
                 self.record("series", f"prefix {i} builds: {e.subject}", "pass", "unchanged since it last built")
             steps.say(f"[series] prefixes 1-{n - 1} of {n} unchanged since they last built")
             return
+        # An interrupted loop must not leave a prefix's configuration looking current.
+        (self.k.build_dir(v) / ".urtest-config-stamp").unlink(missing_ok=True)
+        states = s.states()
         for i, e in enumerate(s.entries[:-1], 1):
             try:
                 self.k.apply(i)
@@ -144,8 +154,14 @@ class Check:
                     steps.logged("config", f"prefix {i}", self.s.logs / "config-prefix.log",
                                  self.k.configure, v, False)
                 targets = ["vmlinux"] + (["modules"] if kernel.has_modules(self.k.build_dir(v)) else [])
-                steps.run("series", f"prefix {i}/{n} builds: {e.subject}", self.s.logs / f"build-prefix-{i}.log",
+                log = self.s.logs / f"build-prefix-{i}.log"
+                steps.run("series", f"prefix {i}/{n} builds: {e.subject}", log,
                           self.k.make(v, f"-j{self.s.jobs}", *targets), env=kmake_env())
+                # Warnings about what the series has changed so far fail the prefix too.
+                ours = [l for l in log.read_text(errors="replace").splitlines()
+                        if re.search(r"\b(warning|error):", l) and any(p in l for p in states[i - 1])]
+                if ours:
+                    raise steps.StepFailed(" | ".join(ours[:3]))
                 self.record("series", f"prefix {i} builds: {e.subject}", "pass")
             except steps.StepFailed as err:
                 self.record("series", f"prefix {i} builds: {e.subject}", "fail", err)
@@ -214,7 +230,7 @@ class Check:
             self.record("lint", f"rustfmt of {crate}", "pass" if res.returncode == 0 else "fail",
                         (res.stdout + res.stderr)[:300])
         build_log = (self.s.logs / "build.log").read_text(errors="replace")
-        warnings = rust_warnings(build_log, self.k.build_dir(kernel.variant("")))
+        warnings = rust_warnings(build_log, self.k.build_dir(kernel.variant("")), kernel_crate_key(self.s.tree))
         self.record("lint", "no rustc or clippy warnings in user_root and rust/kernel/fs (CLIPPY=1)",
                     "fail" if warnings else "pass", " | ".join(warnings[:3]))
         modpost = [l for l in build_log.splitlines() if "modpost:" in l and ("WARNING" in l or "ERROR" in l)]
@@ -292,9 +308,24 @@ def commit_date():
     return res.stdout.strip() or "2026-01-01T00:00:00Z"
 
 
-def rust_warnings(build_log, build_dir):
-    """rustc and clippy warnings in our Rust, from this build's log; the kernel crate's come
-    from the build that last compiled it (it is not recompiled when nothing changed)."""
+def kernel_crate_key(tree):
+    """What the kernel crate's warnings about our files depend on: those files' content."""
+    h = hashlib.sha256()
+    for f in sorted(Path(tree, "rust/kernel").glob("fs*")) + sorted(Path(tree, "rust/kernel/fs").glob("*.rs")):
+        if f.is_file():
+            h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()
+
+
+def kernel_crate_memo(build_dir):
+    memo = Path(build_dir) / ".urtest-kernel-crate-warnings.json"
+    return json.loads(memo.read_text()) if memo.exists() else {}
+
+
+def rust_warnings(build_log, build_dir, key):
+    """rustc and clippy warnings in our Rust, from this build's log; the kernel crate's come from
+    the build that last compiled it with the same sources (it is not recompiled every time:
+    `key` says which sources)."""
     ours = []
     lines = build_log.splitlines()
     for i, line in enumerate(lines):
@@ -302,13 +333,15 @@ def rust_warnings(build_log, build_dir):
             where = next((l for l in lines[i + 1:i + 4] if OUR_RUST.search(l)), None)
             if where:
                 ours.append(f"{line.strip()} {where.strip()}")
-    kernel_crate = [w for w in ours if "rust/kernel/fs" in w]
-    memo = Path(build_dir) / ".urtest-kernel-crate-warnings.json"
+    memo = kernel_crate_memo(build_dir)
     if re.search(r"(RUSTC|CLIPPY) L rust/kernel\.o", build_log):
-        memo.write_text(json.dumps(kernel_crate))
-    elif memo.exists():
-        ours += json.loads(memo.read_text())
-    return ours
+        memo = {key: [w for w in ours if "rust/kernel/fs" in w]}
+        (Path(build_dir) / ".urtest-kernel-crate-warnings.json").write_text(json.dumps(memo))
+        return ours
+    if key not in memo:
+        return ours + ["the kernel crate was not compiled with the current rust/kernel/fs sources: "
+                       "its warnings are unknown"]
+    return ours + memo[key]
 
 
 def init_exports(build_dir):

@@ -23,7 +23,7 @@ from .settings import REPO, TESTING, kmake_env, kmake_vars
 GUEST = REPO / "scripts/guest"
 APPLETS = ("cat chroot cp df echo grep ls mkdir mount reboot sed sleep stat switch_root tr "
            "umount uname head find test sync insmod rmmod lsmod env realpath mktemp basename "
-           "dirname wc").split()
+           "dirname wc dmesg").split()
 BALLAST_MIB = 16
 
 COMPRESSORS = {

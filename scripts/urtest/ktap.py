@@ -34,6 +34,7 @@ class Result:
 class Report:
     """Everything a console says."""
     lines: list
+    kernel: list = field(default_factory=list)          # (line index, text) of kernel lines
     results: list = field(default_factory=list)
     kernel_errors: list = field(default_factory=list)   # line indices
     problems: list = field(default_factory=list)        # incomplete or malformed documents
@@ -70,9 +71,11 @@ class _Stream:
         self.levels = []
 
     def _close(self, level):
-        if level.plan is not None and level.plan != len(level.tests):
-            self.report.problems.append(
-                f"{self.what} document at line {level.line + 1}: {len(level.tests)} results for a plan of {level.plan}")
+        where = f"{self.what} document at line {level.line + 1}"
+        if level.plan is None:
+            self.report.problems.append(f"{where}: no plan ({len(level.tests)} results)")
+        elif level.plan != len(level.tests):
+            self.report.problems.append(f"{where}: {len(level.tests)} results for a plan of {level.plan}")
 
     def _pop_deeper(self, indent):
         """Closes the levels deeper than `indent`; returns the results of the shallowest of them."""
@@ -110,6 +113,9 @@ class _Stream:
         if level is None:
             return  # "ok" outside any document: not a test result
         children = self._pop_deeper(indent)
+        if int(m.group(2)) != len(level.tests) + 1:
+            self.report.problems.append(f"{self.what} line {index + 1}: result {m.group(2)} where "
+                                        f"{len(level.tests) + 1} was due")
         directive = (m.group(4) or "").upper()
         status = "fail" if m.group(1) == "not ok" else ("skip" if directive == "SKIP" else "pass")
         level.tests.append(_Test((m.group(3) or "").strip(), status, index,
@@ -172,6 +178,7 @@ def parse(text):
     kernel, user = _Stream(report, "kernel"), _Stream(report, "userspace")
     for index, is_kernel, content in split(lines):
         if is_kernel:
+            report.kernel.append((index, content))
             if protocol.KERNEL_ERROR.search(content):
                 report.kernel_errors.append(index)
             kernel.feed(content, index)

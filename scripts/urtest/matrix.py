@@ -9,7 +9,7 @@ from . import protocol
 from .settings import TESTING
 
 MATRIX = TESTING / "matrix.toml"
-KERNELS = ("main", "default-on", "builtin")
+KERNELS = ("main", "default-on", "builtin", "no-user-root")
 EXPECT = ("on", "off", "disk-on", "disk-off")
 IMAGES = ("initramfs", "initramfs-none", "initramfs-gzip", "initramfs-zstd", "initramfs-xz",
           "initramfs-lz4", "concat", "truncated", "corrupt-header", "corrupt-stream", "garbage",
@@ -85,7 +85,7 @@ def validate(cell):
     if cell.switch and (cell.switch not in ("busybox", "util-linux") or cell.image != "clients"):
         raise MatrixError(f"{where}: switch is busybox or util-linux, with the clients image")
     if ("user_root" in cell.cmdline.split()) != cell.user_root() and "user_root=" not in cell.cmdline \
-            and cell.kernel != "default-on":
+            and cell.kernel not in ("default-on", "no-user-root"):
         raise MatrixError(f"{where}: expect={cell.expect} disagrees with the command line")
     if not re.fullmatch(r"\d+[MG]", cell.memory):
         raise MatrixError(f"{where}: memory {cell.memory!r} is not like 512M")

@@ -26,6 +26,7 @@ TIMESTAMP = re.compile(r"\[\s*(\d+\.\d+)\] ?")
 # Console lines (kernel messages) that cells expect, by name.
 MESSAGES = {
     "user_root_on": r'initramfs on tmpfs "user_root"',
+    "user_root_unlimited": r'initramfs on tmpfs "user_root" \(unlimited, as a ramfs rootfs would be\)',
     "disk_root": r"the kernel-mounted root is the root now; the user root is detached",
     "kdevtmpfs_pivot": r"kdevtmpfs is the root now; the user root is detached",
     "two_cpus": r"smp: Brought up 1 node, 2 CPUs",
@@ -43,7 +44,8 @@ MESSAGES = {
 REQUIRED = {
     # scripts/guest/init.sh: the kselftests, the VM program and the module test.
     "tests": ["root.detected_kind_matches_ur_expect", "rootless_pivot_root",
-              "initial_namespace_pivot_root", "its live superblock holds the module: rmmod is refused"],
+              "initial_namespace_pivot_root", "its live superblock holds the module: rmmod is refused",
+              "rust_doctest_kernel_fs_sb_rs_0"],
     # ... and on an initramfs root, PID 1 switching root at the end.
     "switch": ["pid1_pivot_root", "old_root_memory_returned"],
     # scripts/guest/clients.sh

@@ -104,8 +104,8 @@ def judge(boot, report, timed_out, rc, elapsed):
     if report.kernel_errors:
         problems.append(f"{len(report.kernel_errors)} kernel error report(s)")
     results = [asdict(r) for r in report.results]
-    for pattern in boot.expect_console:
-        hit = next((i for i, l in enumerate(report.lines) if re.search(pattern, l)), None)
+    for pattern in boot.expect_console:  # kernel messages: only kernel lines count
+        hit = next((i for i, text in report.kernel if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
     reported = {r["name"] for r in results}

@@ -9,6 +9,8 @@ each diff applies to the file as the patches before it left it.
 The kernel tree is a git repository whose ref `base` is the pristine source. Applying writes only
 the files whose content changes, so that a rebuild after editing one file is incremental.
 """
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -18,7 +20,9 @@ from pathlib import Path
 
 from .settings import REPO
 
-STATE = "user_root-applied"  # applied kernel paths, kept in the tree's .git directory
+# What the series last wrote into the tree: how many patches, and a hash of each file's content,
+# kept in the tree's .git directory.
+STATE = "user_root-applied.json"
 AUTHOR_PLACEHOLDER = b"@SERIES_AUTHOR@"
 TRAILER = re.compile(r"^[A-Z][A-Za-z-]*: \S")
 
@@ -158,13 +162,39 @@ class Series:
             result.append(dict(current))
         return result
 
-    def apply(self, upto=None):
-        """Writes the tree as the first `upto` entries (all by default) make it; returns the
-        kernel paths whose content changed."""
-        states = self.states()
-        want = states[(upto or len(states)) - 1] if states and upto != 0 else {}
+    def applied(self):
+        """(number of patches applied, {kernel path: sha256 of what was written}), as the last
+        apply() left the tree; (0, {}) for a pristine tree."""
         state_file = self.tree / ".git" / STATE
-        old = set(state_file.read_text().split()) if state_file.exists() else set()
+        if not state_file.exists():
+            return 0, {}
+        state = json.loads(state_file.read_text())
+        return state["upto"], state["files"]
+
+    def edited(self):
+        """Kernel paths whose content in the tree is not what the series last wrote there."""
+        _upto, files = self.applied()
+        out = []
+        for path, digest in sorted(files.items()):
+            target = self.tree / path
+            now = hashlib.sha256(target.read_bytes()).hexdigest() if target.is_file() else None
+            if now != digest:
+                out.append(path)
+        return out
+
+    def apply(self, upto=None, force=False):
+        """Writes the tree as the first `upto` entries (all by default) make it; returns the
+        kernel paths whose content changed. Refuses to overwrite edits made in the tree since
+        (run refresh first), unless `force`."""
+        states = self.states()
+        upto = len(states) if upto is None else upto
+        want = states[upto - 1] if upto else {}
+        edited = [] if force else self.edited()
+        if edited:
+            raise SeriesError("the kernel tree has edits the series does not have, in "
+                              + ", ".join(edited[:5]) + ": run `make refresh` to keep them")
+        _, old_files = self.applied()
+        old = set(old_files)
         changed = []
         for path, (data, executable) in want.items():
             if write_if_changed(self.tree / path, data, executable):
@@ -177,19 +207,31 @@ class Series:
                     changed.append(path)
             elif write_if_changed(self.tree / path, base, False):
                 changed.append(path)
-        state_file.write_text("".join(f"{p}\n" for p in sorted(want)))
+        state_file = self.tree / ".git" / STATE
+        state_file.write_text(json.dumps({"upto": upto, "files": {
+            p: hashlib.sha256(data).hexdigest() for p, (data, _x) in sorted(want.items())}}, indent=1))
         return changed
 
     def refresh(self):
-        """Rewrites the last diff of every changed kernel file from the edited tree; returns the
-        repository paths rewritten."""
+        """Takes the edits made in the kernel tree back into the repository: new files are copied,
+        and the last diff of every changed file is rewritten. Returns the repository paths
+        rewritten. The whole series must be applied: a prefix would empty the later diffs."""
+        upto, _ = self.applied()
+        if upto != len(self.entries):
+            raise SeriesError(f"the tree has {upto} of the {len(self.entries)} patches applied: "
+                              "apply the whole series (`make kernel`) before refreshing")
         diffs = {}  # kernel path -> [repo paths of its diffs, in order]
+        rewritten = []
+        author = self._author_bytes()
         for entry in self.entries:
             for repo_path in entry.files:
                 if is_diff(repo_path):
                     diffs.setdefault(kernel_path(self.root, repo_path), []).append(repo_path)
-        rewritten = []
-        author = self._author_bytes()
+                else:
+                    now = (self.tree / repo_path).read_bytes().replace(author, AUTHOR_PLACEHOLDER)
+                    if now != (self.root / repo_path).read_bytes():
+                        (self.root / repo_path).write_bytes(now)
+                        rewritten.append(repo_path)
         for path, repo_paths in diffs.items():
             before = self.pristine(path)
             for earlier in repo_paths[:-1]:
@@ -200,6 +242,9 @@ class Series:
             if last.read_bytes() != text:
                 last.write_bytes(text)
                 rewritten.append(repo_paths[-1])
+        # The tree is now what the series makes it: record that, so that apply() goes on.
+        self.entries = load(self.root)
+        self.apply(force=True)
         return rewritten
 
     def commit(self, date):

@@ -20,7 +20,8 @@ impl Path {
     /// Looks `name` up from the current task's root and working directory.
     ///
     /// Mounts stacked on a named component are followed, but `/` and `.` are taken as they are:
-    /// looking up `/` yields the root of the current task even if something is mounted on it.
+    /// looking up `/` yields the root of the current task even if something is mounted on it. A
+    /// symbolic link in the last component is not followed.
     pub fn lookup(name: &CStr) -> Result<Self> {
         let mut path = MaybeUninit::<bindings::path>::uninit();
         // SAFETY: `name` is NUL-terminated and `path` is valid for writes.
@@ -31,12 +32,12 @@ impl Path {
     }
 
     /// Returns the magic number that `statfs()` reports for the file system of this path.
-    pub fn statfs_magic(&self) -> Result<i64> {
+    pub fn statfs_magic(&self) -> Result<u64> {
         let mut st = MaybeUninit::<bindings::kstatfs>::uninit();
         // SAFETY: `self.0` is a valid, counted path and `st` is valid for writes.
         to_result(unsafe { bindings::vfs_statfs(&self.0, st.as_mut_ptr()) })?;
         // SAFETY: `vfs_statfs` succeeded, so it filled in `st`.
-        Ok(unsafe { st.assume_init() }.f_type as i64)
+        Ok(unsafe { st.assume_init() }.f_type as u64)
     }
 }
 

@@ -4,8 +4,13 @@
 //!
 //! This covers in-memory file systems that are not registered (userspace cannot mount them by
 //! name): a [`Type`] is a `static` declared with [`static_file_system_type!`], each call of
-//! [`Type::mount_unattached`] makes a new superblock with an anonymous device, and `statfs()` is
-//! answered by `simple_statfs`.
+//! [`Type::mount_unattached`] makes a new superblock with an anonymous device in the initial
+//! user namespace, and `statfs()` is answered by `simple_statfs`.
+//!
+//! A type belongs to the module that implements it (its `owner`): every superblock of it holds a
+//! reference on that module, so the module cannot be unloaded while one exists, and superblocks
+//! are only made while the module is live, since the module loader frees a module whose init
+//! failed whatever references remain.
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h) and
 //! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h).
@@ -30,7 +35,7 @@
 //!
 //! // SAFETY: the doctests are built into the kernel, where `THIS_MODULE` is null.
 //! static OWNER: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
-//! kernel::static_file_system_type!(static EMPTY_FS: EmptyFs, owner = &OWNER);
+//! kernel::static_file_system_type!(static EMPTY_FS: EmptyFs, owner = OWNER);
 //!
 //! let mnt = EMPTY_FS.mount_unattached(c_str!("emptyfs"))?;
 //! assert_eq!(mnt.magic(), 0x454d5054);
@@ -57,9 +62,10 @@ pub struct Flags(u32);
 impl Flags {
     /// No flags.
     pub const NONE: Self = Self(0);
-    /// `mount(2)` and `move_mount(2)` of a new mount refuse the file system; so does `mount(2)`
-    /// when it is the source of a bind mount. A clone made with `open_tree(2)` can still be
-    /// attached elsewhere by a task that can reach the file system.
+    /// `mount(2)` refuses the file system as the source of a bind mount; since 6.12.104
+    /// `fsmount(2)` refuses it, and since 6.12.113 `fspick(2)` refuses to reconfigure it. A clone
+    /// made with `open_tree(2)` can still be attached elsewhere with `move_mount(2)` by a task that
+    /// can reach the file system.
     pub const NOUSER: Self = Self(bindings::SB_NOUSER as u32);
 
     /// Both `self` and `other`.
@@ -99,19 +105,27 @@ pub trait FileSystem: 'static {
 
     /// Fills in a new superblock; it must at least give it a root with [`SuperBlock::set_root`],
     /// or the mount fails with `EINVAL`.
+    ///
+    /// It runs with the new superblock's `s_umount` held: mounting an instance of the same type
+    /// from here would nest two locks of one lock class, which lockdep reports.
     fn fill_super(sb: &SuperBlock) -> Result;
 }
 
-/// Declares a `static` [`Type`] of the file system `$fs`, owned by the module `$owner`.
+/// Declares a `static` [`Type`] of the file system `$fs`, owned by the module whose
+/// [`ThisModule`] is the static `$owner` (`THIS_MODULE` in a module).
 ///
 /// A file system type holds lockdep class keys, which must be static objects, and the VFS keeps
 /// pointers to it in every superblock it makes: this is the only safe way to create one.
 #[macro_export]
 macro_rules! static_file_system_type {
-    ($vis:vis static $name:ident: $fs:ty, owner = $owner:expr) => {
-        $vis static $name: $crate::fs::sb::Type<$fs> =
-            // SAFETY: the value initialises a `static`.
-            unsafe { $crate::fs::sb::Type::new_static($owner) };
+    ($vis:vis static $name:ident: $fs:ty, owner = $owner:path) => {
+        $vis static $name: $crate::fs::sb::Type<$fs> = {
+            // Outside the `unsafe` block: the owner is a path, evaluated by safe code.
+            let owner: &'static $crate::ThisModule = &$owner;
+            // SAFETY: the value initialises a `static`; a `ThisModule` is only ever made, with
+            // `unsafe`, for the module (or built-in code) it is part of, which is where `$fs` is.
+            unsafe { $crate::fs::sb::Type::new_static(owner) }
+        };
     };
 }
 
@@ -167,8 +181,23 @@ impl<T: FileSystem> Type<T> {
 
     /// Creates a new instance, a superblock with a mount of its root, attached to no mount
     /// namespace (`vfs_kern_mount()`; unlike `kern_mount()`, the mount may later become part of a
-    /// namespace).
+    /// namespace). The superblock belongs to the initial user namespace, whoever calls.
+    ///
+    /// Fails with `EBUSY` while the module that owns the type is not live (still in its init, or
+    /// unloading): a module whose init fails is freed whatever references its superblocks hold.
     pub fn mount_unattached(&'static self, source: &CStr) -> Result<ARef<VfsMount>> {
+        // SAFETY: by the type invariants `inner` is valid, and its `owner` is never written after
+        // construction.
+        let owner = unsafe { (*self.inner.get()).owner };
+        if !owner.is_null() {
+            // SAFETY: the owner is the module of this code, which is not freed while it runs. Its
+            // state changes under the module mutex, so it is read once, as a racy snapshot: a
+            // module that unloads while its own code still runs is a bug of that module anyway.
+            let state = unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*owner).state)) };
+            if state != bindings::module_state_MODULE_STATE_LIVE {
+                return Err(EBUSY);
+            }
+        }
         // SAFETY: by the type invariants `inner` is a valid type that lives forever, and `source`
         // is NUL-terminated.
         let mnt = from_err_ptr(unsafe {
@@ -198,6 +227,8 @@ impl<T: FileSystem> Type<T> {
             (*fc).ops = &this.context_ops;
             (*fc).sb_flags |= T::SB_FLAGS.0;
             (*fc).s_iflags |= T::SB_IFLAGS.0;
+            // The superblock goes into the initial user namespace, not the caller's.
+            (*fc).set_global(true);
         }
         0
     }
@@ -279,7 +310,7 @@ impl SuperBlock {
     }
 
     /// Sets the magic number that `statfs()` reports.
-    pub fn set_magic(&self, magic: u32) {
+    pub fn set_magic(&self, magic: u64) {
         // SAFETY: by the type invariant the superblock is valid, and only this task reads or
         // writes `s_magic` before it is born.
         unsafe { (*self.0.get()).s_magic = magic as _ };
@@ -344,8 +375,8 @@ impl SuperBlock {
     ///
     /// // SAFETY: the doctests are built into the kernel, where `THIS_MODULE` is null.
     /// static OWNER: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
-    /// kernel::static_file_system_type!(static TWO_ROOTS: TwoRoots, owner = &OWNER);
-    /// kernel::static_file_system_type!(static NO_ROOT: NoRoot, owner = &OWNER);
+    /// kernel::static_file_system_type!(static TWO_ROOTS: TwoRoots, owner = OWNER);
+    /// kernel::static_file_system_type!(static NO_ROOT: NoRoot, owner = OWNER);
     ///
     /// assert_eq!(TWO_ROOTS.mount_unattached(c_str!("two")).err(), Some(EEXIST));
     /// assert_eq!(NO_ROOT.mount_unattached(c_str!("none")).err(), Some(EINVAL));

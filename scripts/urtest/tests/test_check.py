@@ -44,13 +44,16 @@ warning: redundant clone
 
     def test_ours_only_and_remembered_for_the_kernel_crate(self):
         with tempfile.TemporaryDirectory() as tmp:
-            found = check.rust_warnings(self.LOG, tmp)
+            found = check.rust_warnings(self.LOG, tmp, "sources-1")
             self.assertEqual(len(found), 2)
             self.assertTrue(all("fs/" in w for w in found))
             # Next build: the kernel crate is not recompiled, its warning is still reported.
-            again = check.rust_warnings("  CLIPPY     fs/user_root/user_root.o\n", tmp)
+            again = check.rust_warnings("  CLIPPY     fs/user_root/user_root.o\n", tmp, "sources-1")
             self.assertEqual(len(again), 1)
             self.assertIn("sb.rs", again[0])
+            # Other sources, not compiled in this build: the warnings are unknown, which fails.
+            unknown = check.rust_warnings("  CLIPPY     fs/user_root/user_root.o\n", tmp, "sources-2")
+            self.assertIn("warnings are unknown", unknown[0])
 
 
 if __name__ == "__main__":

@@ -96,6 +96,14 @@ class Format(unittest.TestCase):
         self.assertEqual([(x.name, x.status, x.reason) for x in r.results],
                          [("a", "skip", "not here"), ("b", "fail", ""), ("c", "skip", "lower case")])
 
+    def test_a_document_without_a_plan_is_incomplete(self):
+        r = ktap.parse("TAP version 13\n# the program died before its plan\n")
+        self.assertIn("no plan", " ".join(r.problems))
+
+    def test_numbers_must_follow_each_other(self):
+        r = ktap.parse("TAP version 13\n1..3\nok 1 a\nok 1 b\nok 3 c\n")
+        self.assertIn("result 1 where 2 was due", " ".join(r.problems))
+
     def test_several_documents_each_with_its_plan(self):
         r = ktap.parse("TAP version 13\n1..1\nok 1 a\nTAP version 13\n1..2\nok 1 b\n")
         self.assertEqual(len(r.results), 2)

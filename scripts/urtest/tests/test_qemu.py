@@ -28,6 +28,11 @@ class Verdict(unittest.TestCase):
         v = judge("pass.log", expect_console=[r"kdevtmpfs is the root now, and more"])
         self.assertFalse(v.ok)
 
+    def test_a_userspace_line_is_not_a_kernel_message(self):
+        # Only the guest printed this, so it is no kernel message.
+        v = judge("pass.log", expect_console=[r"user_root: guest up"])
+        self.assertFalse(v.ok)
+
     def test_kernel_reports_and_unfinished_guests_fail(self):
         v = judge("bug.log")
         self.assertFalse(v.ok)

@@ -124,6 +124,24 @@ class SeriesTest(unittest.TestCase):
         self.assertEqual(series.Series(self.tree, self.repo, AUTHOR).states()[-1]["fs/a.c"][0],
                          b"one\nTWO\nthree\nfour\nfive\nsix\nseven\n")
 
+    def test_refresh_refuses_a_prefix(self):
+        self.s.apply(1)
+        with self.assertRaisesRegex(series.SeriesError, "1 of the 2 patches"):
+            self.s.refresh()
+        self.assertEqual((self.repo / "fs/a.c.second.patch").read_text(), SECOND)
+
+    def test_apply_keeps_edits_made_in_the_tree(self):
+        self.s.apply()
+        (self.tree / "fs/b.c").write_text("edited in the tree\n")
+        with self.assertRaisesRegex(series.SeriesError, "fs/b.c.*make refresh"):
+            self.s.apply(1)
+        self.assertEqual((self.tree / "fs/b.c").read_text(), "edited in the tree\n")
+        # refresh takes the new file back, and apply goes on.
+        self.assertEqual(self.s.refresh(), ["fs/b.c"])
+        self.assertEqual((self.repo / "fs/b.c").read_text(), "edited in the tree\n")
+        self.s.apply(1)
+        self.assertFalse((self.tree / "fs/b.c").exists())
+
     def test_round_trip_through_format_patch(self):
         out = Path(self.tmp.name, "patches")
         patches = self.s.write_patches(out, "2026-01-01T00:00:00Z", "Title\n\nBlurb.\n")

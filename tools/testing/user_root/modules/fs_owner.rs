@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
 // The shared part of the two fs::sb owner test modules, included by each: a file system type
-// owned by the module, and a module that mounts an instance of it when it is loaded.
+// owned by the module.
 //
-// `user_root_fs_pinned` keeps its mount: the superblock holds a reference on the module, so
-// `rmmod` must fail. `user_root_fs_released` drops it at once: `rmmod` must work. Without the
-// type's `owner`, both would unload, and the pinned one would leave the superblock pointing
-// into freed module memory.
+// While the module initialises, an instance of its type is refused (EBUSY): the module loader
+// frees a module whose init fails whatever references remain. `user_root_fs_pinned` then mounts
+// an instance from a work item once it is live, and keeps it for good: the superblock holds a
+// reference on the module, so `rmmod` must fail. `user_root_fs_idle` mounts nothing more and
+// unloads as any module does. Without the type's `owner`, the pinned one would unload too and
+// leave the superblock pointing into freed module memory.
 
 use kernel::{
-    c_str,
-    fs::sb::{FileSystem, SuperBlock, VfsMount},
+    bindings, c_str,
+    fs::sb::{FileSystem, SuperBlock},
     prelude::*,
-    types::ARef,
+    workqueue,
 };
 
 /// `statfs()` magic of the test file system ("UROT").
@@ -24,35 +26,51 @@ impl FileSystem for OwnedFs {
     const NAME: &'static CStr = c_str!("user_root_fs_owner");
 
     fn fill_super(sb: &SuperBlock) -> Result {
-        sb.set_magic(MAGIC);
+        sb.set_magic(MAGIC.into());
         let mut root = sb.new_inode()?;
         root.make_empty_dir().init_times().set_ino(1);
         sb.set_root(root)
     }
 }
 
-kernel::static_file_system_type!(static OWNED_FS: OwnedFs, owner = &THIS_MODULE);
+kernel::static_file_system_type!(static OWNED_FS: OwnedFs, owner = THIS_MODULE);
 
-struct FsOwner {
-    _mount: Option<ARef<VfsMount>>,
+/// Mounts an instance as soon as the module is live, and keeps it for the life of the system.
+fn mount_when_live() {
+    for _ in 0..1000 {
+        match OWNED_FS.mount_unattached(c_str!("user_root_fs_owner")) {
+            Err(e) if e == EBUSY => {
+                // SAFETY: sleeping is allowed in a work item.
+                unsafe { bindings::msleep(10) };
+            }
+            Ok(mount) if mount.magic() == u64::from(MAGIC) => {
+                pr_info!("live: mounted an instance of its type, kept: the module must stay\n");
+                core::mem::forget(mount);
+                return;
+            }
+            other => {
+                pr_err!("live: mounting an instance of its type gave {:?}\n", other.err());
+                return;
+            }
+        }
+    }
+    pr_err!("live: the module never became live\n");
 }
+
+struct FsOwner;
 
 impl kernel::Module for FsOwner {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let mount = OWNED_FS.mount_unattached(c_str!("user_root_fs_owner"))?;
-        if mount.magic() != u64::from(MAGIC) {
-            return Err(EINVAL);
-        }
-        pr_info!(
-            "mounted an instance of a type this module owns; {}\n",
-            if KEEP_MOUNT {
-                "kept: the module must stay loaded"
-            } else {
-                "dropped: the module may go"
+        match OWNED_FS.mount_unattached(c_str!("user_root_fs_owner")) {
+            Err(e) if e == EBUSY => pr_info!("init: an instance of its type is refused (EBUSY)\n"),
+            other => {
+                pr_err!("init: an instance of its type gave {:?}\n", other.err());
+                return Err(EINVAL);
             }
-        );
-        Ok(Self {
-            _mount: KEEP_MOUNT.then_some(mount),
-        })
+        }
+        if MOUNT_WHEN_LIVE {
+            workqueue::system().try_spawn(GFP_KERNEL, mount_when_live)?;
+        }
+        Ok(Self)
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Mounts a file system whose type it owns and keeps the mount: it cannot be unloaded.
+//! Mounts a file system whose type it owns once it is live, and keeps the mount: it cannot be
+//! unloaded.
 
 module! {
     type: FsOwner,
@@ -10,6 +11,6 @@ module! {
     license: "GPL",
 }
 
-const KEEP_MOUNT: bool = true;
+const MOUNT_WHEN_LIVE: bool = true;
 
 include!("fs_owner.rs");

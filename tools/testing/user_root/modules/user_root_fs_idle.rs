@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Mounts a file system whose type it owns and drops the mount: it can be unloaded.
+//! Owns a file system type but keeps no instance of it: it unloads as any module does.
 
 module! {
     type: FsOwner,
-    name: "user_root_fs_released",
+    name: "user_root_fs_idle",
     author: "user_root",
     description: "fs::sb owner test: without a superblock the module of its type can go",
     license: "GPL",
 }
 
-const KEEP_MOUNT: bool = false;
+const MOUNT_WHEN_LIVE: bool = false;
 
 include!("fs_owner.rs");
