@@ -152,6 +152,15 @@ class Guest:
         images["corrupt-stream"] = bytes(gz)
         rnd = random.Random(6_12_117)
         images["garbage"] = images["initramfs-gzip"] + bytes(rnd.getrandbits(8) for _ in range(4096))
+        # More names than initramfs_options=nr_inodes= lets it create: a small /init first, so
+        # that the guest still reports, then names that cannot be created.
+        small = cpio.Writer()
+        small.dir("dev").node("dev/console", "c", 5, 1).dir("bin")
+        small.file("bin/busybox", busybox(self.arch.name).read_bytes(), 0o755).symlink("bin/sh", "busybox")
+        small.file("init", (GUEST / "minimal-init.sh").read_bytes(), 0o755)
+        for i in range(20):
+            small.file(f"filler-{i:02d}", b"x")
+        images["create-fails"] = small.bytes()
         # 48 MiB, for the low-memory boots.
         images["initramfs-48m"] = gzip.compress(self.base(ballast_mib=42).bytes(), 1, mtime=0)
         for name, data in images.items():

@@ -13,7 +13,7 @@ KERNELS = ("main", "default-on", "builtin", "no-user-root")
 EXPECT = ("on", "off", "disk-on", "disk-off")
 IMAGES = ("initramfs", "initramfs-none", "initramfs-gzip", "initramfs-zstd", "initramfs-xz",
           "initramfs-lz4", "concat", "truncated", "corrupt-header", "corrupt-stream", "garbage",
-          "initramfs-48m", "clients", "kselftest")
+          "initramfs-48m", "clients", "kselftest", "create-fails")
 
 
 class MatrixError(Exception):
@@ -56,7 +56,7 @@ class Cell:
 
     def required_results(self):
         """Results the guest's programs must report in this boot (see protocol.REQUIRED)."""
-        if self.image in ("clients", "kselftest"):
+        if self.image in ("clients", "kselftest", "create-fails"):
             return protocol.REQUIRED[self.image]
         return protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else protocol.REQUIRED["switch"])
 

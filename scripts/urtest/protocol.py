@@ -32,6 +32,7 @@ MESSAGES = {
     "two_cpus": r"smp: Brought up 1 node, 2 CPUs",
     "unpack_failed": r"Initramfs unpacking failed",
     "ballast_enospc": r"Initramfs unpacking: cannot write /ballast: -ENOSPC",
+    "create_enospc": r"Initramfs unpacking: cannot create filler-19: -ENOSPC",
     "bad_options": r'tmpfs rejected initramfs_options="bogus=1"',
     "bogus_kept_off": r'ignoring "user_root=bogus": expected user_root=<value> with 1\|y\|yes\|on\|true '
                       r"\(on\) or 0\|n\|no\|off\|false \(off\); user_root stays off \(the Kconfig default\)",
@@ -50,6 +51,8 @@ REQUIRED = {
     "switch": ["pid1_pivot_root", "old_root_memory_returned"],
     # scripts/guest/clients.sh
     "clients": ["runc run, without --no-pivot"],
+    # scripts/guest/minimal-init.sh
+    "create-fails": ["the initramfs /init ran with what could be created"],
     # the installed kselftests, run by their runner
     "kselftest": ["selftests: user_root: user_root_test", "selftests: user_root: user_root_rs"],
 }
