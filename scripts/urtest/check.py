@@ -31,7 +31,7 @@ RUST_CRATES = ["tools/testing/selftests/user_root/rust", "tools/testing/user_roo
 CHECKPATCH_ACCEPTED = {
     "selftests: user_root:": {
         "REPEATED_WORD": "mountinfo lines in the Rust tests' data, whose fstype and source are "
-                         "both proc, or both rootfs",
+                         "the same word (proc proc, rootfs rootfs, nullfs nullfs)",
     },
     "init: initramfs: close the file": {
         "UNKNOWN_COMMIT_ID": "the tree here is a release tarball without git history; the ids "

@@ -10,6 +10,7 @@ use std::os::fd::AsRawFd;
 extern "C" {
     fn dup2(old: c_int, new: c_int) -> c_int;
     fn getpid() -> c_int;
+    fn getpagesize() -> c_int;
     fn reboot(cmd: c_int) -> c_int;
     fn sync();
 }
@@ -20,6 +21,13 @@ const RB_AUTOBOOT: c_int = 0x0123_4567;
 pub fn pid() -> i32 {
     // SAFETY: no arguments; cannot fail.
     unsafe { getpid() }
+}
+
+/// The size of a page of memory, in bytes.
+pub fn page_size() -> u64 {
+    // SAFETY: no arguments; cannot fail.
+    let size = unsafe { getpagesize() };
+    u64::try_from(size).unwrap_or(4096)
 }
 
 /// Makes descriptors 0, 1 and 2 refer to `file`.

@@ -45,6 +45,7 @@ extern "C" {
     fn prctl(option: c_int, arg: c_ulong, ...) -> c_int;
     fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
     fn _exit(code: c_int) -> !;
+    fn klogctl(kind: c_int, buf: *mut c_char, len: c_int) -> c_int;
 }
 
 /// `pivot_root(2)`, which the C library does not wrap. x86_64 has its own numbers; aarch64 and
@@ -62,6 +63,11 @@ const MNT_DETACH: c_int = 2;
 const O_RDONLY: c_int = 0;
 const O_CLOEXEC: c_int = 0o2_000_000;
 const PR_SET_DUMPABLE: c_int = 4;
+/// `O_NONBLOCK`, the asm-generic value, which x86_64 shares.
+pub const O_NONBLOCK: c_int = 0o4000;
+/// `syslog(2)` actions.
+const SYSLOG_ACTION_READ_ALL: c_int = 3;
+const SYSLOG_ACTION_SIZE_BUFFER: c_int = 10;
 
 /// File system magic numbers (`include/uapi/linux/magic.h`).
 pub const TMPFS_MAGIC: i64 = 0x0102_1994;
@@ -74,6 +80,8 @@ pub mod errno {
     pub const EPERM: i32 = 1;
     pub const EINVAL: i32 = 22;
     pub const ENOSPC: i32 = 28;
+    pub const EROFS: i32 = 30;
+    pub const EPIPE: i32 = 32;
 }
 
 /// `struct statfs` as the C library's `statfs()` fills it.
@@ -274,6 +282,120 @@ pub fn in_child(child: impl FnOnce() -> String) -> Result<(String, i32)> {
             check(unsafe { waitpid(pid, &mut status, 0) }.into())?;
             read?;
             Ok((text, status))
+        }
+    }
+}
+
+/// What the kernel log buffer holds, with `syslog(SYSLOG_ACTION_READ_ALL)`: one message per
+/// line, each with its "<PRIO>[TIME] " prefix. Needs `CAP_SYSLOG` unless `dmesg_restrict` is 0.
+pub fn read_kernel_log() -> Result<String> {
+    // SAFETY: no buffer is passed for this action.
+    let size = unsafe { klogctl(SYSLOG_ACTION_SIZE_BUFFER, std::ptr::null_mut(), 0) };
+    check(size.into())?;
+    let mut buf = vec![0u8; usize::try_from(size).unwrap_or(0).max(1)];
+    let len = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+    // SAFETY: `buf` is writable for `len` bytes.
+    let n = unsafe { klogctl(SYSLOG_ACTION_READ_ALL, buf.as_mut_ptr().cast(), len) };
+    check(n.into())?;
+    buf.truncate(usize::try_from(n).unwrap_or(0));
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+pub mod kmsg {
+    //! Looking for a message in the kernel log: from /dev/kmsg when there is one, else with
+    //! `syslog(2)`, since a minimal initramfs may have no /dev.
+
+    use crate::sys;
+    use std::fs::OpenOptions;
+    use std::io::{ErrorKind, Read};
+    use std::os::unix::fs::OpenOptionsExt;
+
+    /// The first message of the kernel log that contains `needle`, if any. Reads what the log still
+    /// holds, without waiting for more.
+    pub fn find(needle: &str) -> Result<Option<String>, String> {
+        let messages = match read_kmsg() {
+            Ok(messages) => messages,
+            Err(kmsg) => sys::read_kernel_log().map_err(|e| format!("{kmsg}; syslog(2): {e}"))?,
+        };
+        Ok(first_match(&messages, needle))
+    }
+
+    fn first_match(messages: &str, needle: &str) -> Option<String> {
+        messages
+            .lines()
+            .find(|l| l.contains(needle))
+            .map(|l| l.trim().to_string())
+    }
+
+    /// The messages of /dev/kmsg, one record per line, without their prefixes.
+    fn read_kmsg() -> Result<String, String> {
+        let mut kmsg = OpenOptions::new()
+            .read(true)
+            .custom_flags(sys::O_NONBLOCK)
+            .open("/dev/kmsg")
+            .map_err(|e| format!("/dev/kmsg: {e}"))?;
+        let mut messages = String::new();
+        // One record per read(), at most about 1 kB, or EINVAL.
+        let mut buf = vec![0u8; 16 << 10];
+        loop {
+            match kmsg.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    messages.push_str(&record_text(&String::from_utf8_lossy(&buf[..n])));
+                    messages.push('\n');
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                // Records were overwritten while reading: go on with the next one.
+                Err(e) if e.raw_os_error() == Some(sys::errno::EPIPE) => {}
+                Err(e) => return Err(format!("reading /dev/kmsg: {e}")),
+            }
+        }
+        Ok(messages)
+    }
+
+    /// The message of a /dev/kmsg record, "PRIO,SEQ,TIME,FLAGS;MESSAGE\n KEY=VALUE...".
+    fn record_text(record: &str) -> String {
+        let first = record.lines().next().unwrap_or("");
+        first.split_once(';').map_or(first, |(_, m)| m).to_string()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn finds_the_rejection() {
+            let record =
+                "3,123,456789,-;user_root: tmpfs rejected initramfs_options=\"size=1m,bogus=1\" \
+                          (EINVAL); using its defaults\n SUBSYSTEM=x\n";
+            let text = record_text(record);
+            assert!(text.starts_with("user_root: tmpfs rejected"));
+            let log = format!("Linux version 6.12\n{text}\nuser_root: other\n");
+            assert_eq!(
+                first_match(&log, "user_root: tmpfs rejected initramfs_options").as_deref(),
+                Some(text.as_str())
+            );
+            assert_eq!(first_match(&log, "ramfs rejected"), None);
+        }
+
+        /// Reads the log of the running kernel, through /dev/kmsg and through syslog(2): needs root
+        /// (or `dmesg_restrict=0`), so run it by hand with `cargo test -- --ignored`.
+        #[test]
+        #[ignore]
+        fn reads_the_running_kernels_log() {
+            let kmsg = read_kmsg().unwrap();
+            let syslog = sys::read_kernel_log().unwrap();
+            for log in [&kmsg, &syslog] {
+                assert!(first_match(log, "Linux version").is_some(), "{log:.200}");
+            }
+            assert!(find("Linux version").unwrap().is_some());
+        }
+
+        #[test]
+        fn syslog_lines_match_too() {
+            let log = "<6>[    0.1] Linux\n\
+                       <3>[    0.2] user_root: tmpfs rejected initramfs_options=\"x\"\n";
+            assert!(first_match(log, "user_root: tmpfs rejected initramfs_options").is_some());
         }
     }
 }
