@@ -27,6 +27,7 @@ if [ "$UR_DEMO" != 1 ]; then
 	/selftests/user_root_rs
 	/vm/user_root_vm initial-namespace --i-am-in-a-vm
 	/vm/modules.sh
+	case " $(cat /proc/cmdline) " in *" ima_policy="*) /vm/ima.sh ;; esac
 fi
 
 # UR_FILES=/a,/b: files that this boot's initramfs must have put in the root.

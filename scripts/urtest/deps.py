@@ -24,6 +24,7 @@ PACKAGES = {
         "xz-utils", "zstd", "lz4", "gzip",                  # initramfs compressors
     ],
     "bench": ["python3-matplotlib"],
+    "distro": ["mmdebstrap", "e2fsprogs", "qemu-system-x86"],  # the Debian image (distro.py)
 }
 
 

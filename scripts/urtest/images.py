@@ -114,6 +114,7 @@ class Guest:
             w.file(f"selftests/{prog}", (self.programs / prog).read_bytes(), 0o755)
         w.file("vm/user_root_vm", (self.programs / "user_root_vm").read_bytes(), 0o755)
         w.file("vm/modules.sh", (GUEST / "modules.sh").read_bytes(), 0o755)
+        w.file("vm/ima.sh", (GUEST / "ima.sh").read_bytes(), 0o755)
         w.dir("modules")
         for ko in sorted((self.programs / "modules-src/tools/testing/user_root/modules").glob("*.ko")):
             w.file(f"modules/{ko.name}", ko.read_bytes())

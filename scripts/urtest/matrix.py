@@ -58,7 +58,8 @@ class Cell:
         """Results the guest's programs must report in this boot (see protocol.REQUIRED)."""
         if self.image in ("clients", "kselftest", "create-fails"):
             return protocol.REQUIRED[self.image]
-        return protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else protocol.REQUIRED["switch"])
+        required = protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else protocol.REQUIRED["switch"])
+        return required + (protocol.REQUIRED["ima"] if "ima_policy=" in self.cmdline else [])
 
     def user_root(self):
         return self.expect in ("on", "disk-on")

@@ -51,6 +51,8 @@ REQUIRED = {
     "switch": ["pid1_pivot_root", "old_root_memory_returned"],
     # scripts/guest/clients.sh
     "clients": ["runc run, without --no-pivot"],
+    # scripts/guest/ima.sh, when the command line sets an IMA policy
+    "ima": ["the initramfs's /init is measured exactly when the initramfs is on a ramfs"],
     # scripts/guest/minimal-init.sh
     "create-fails": ["the initramfs /init ran with what could be created"],
     # the installed kselftests, run by their runner

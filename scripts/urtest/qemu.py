@@ -108,9 +108,9 @@ def judge(boot, report, timed_out, rc, elapsed):
         hit = next((i for i, text in report.kernel if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
-    reported = {r["name"] for r in results}
-    for name in boot.require:
-        if name not in reported:
+    reported = [r["name"] for r in results]
+    for name in boot.require:  # a result may add its details after the name
+        if not any(r == name or r.startswith(name + " ") for r in reported):
             results.append({"name": f"{name} (never reported)", "status": "fail",
                             "line": len(report.lines) - 1, "suite": "", "reason": ""})
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "skip")}

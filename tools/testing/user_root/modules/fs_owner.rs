@@ -49,7 +49,10 @@ fn mount_when_live() {
                 return;
             }
             other => {
-                pr_err!("live: mounting an instance of its type gave {:?}\n", other.err());
+                pr_err!(
+                    "live: mounting an instance of its type gave {:?}\n",
+                    other.err()
+                );
                 return;
             }
         }

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Debian's own kernel configuration with the series: what a distribution has to change.
+
+Debian's amd64 configuration (package linux-config-6.12) gets the series' fragment for a
+distribution kernel (scripts/config/distro.config: CONFIG_RUST, CONFIG_USER_ROOT and what they
+need) merged on, then olddefconfig. The report lists every option of Debian's configuration
+whose value changed, and says whether RUST and USER_ROOT stayed on. A whole Debian kernel is too
+long to build here, so the build is `make prepare`, the Rust crates, and every object the
+series touches, and it must have no warning.
+"""
+import lzma
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from . import deps, kernel, steps
+from .settings import REPO, kmake_env
+
+FRAGMENT = REPO / "scripts/config/distro.config"
+# What the series compiles or changes, as make targets.
+SERIES_OBJECTS = ["rust/", "fs/user_root/", "fs/namespace.o", "fs/init.o", "init/do_mounts.o",
+                  "init/initramfs.o", "kernel/fork.o", "drivers/base/devtmpfs.o"]
+
+
+def debian_config():
+    found = sorted(Path("/usr/src").glob("linux-config-6.12/config.amd64_none_amd64.xz"))
+    if not found:
+        raise steps.StepFailed("Debian's amd64 configuration is missing: install linux-config-6.12")
+    return lzma.decompress(found[0].read_bytes()).decode()
+
+
+def parse(text):
+    """{symbol: value} of a .config ("n" for "is not set")."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^CONFIG_(\w+)=(.*)$", line) or re.match(r"^# CONFIG_(\w+) is not set$", line)
+        if m:
+            out[m.group(1)] = m.group(2) if line.startswith("CONFIG_") else "n"
+    return out
+
+
+def changes(before, after):
+    """[(symbol, Debian's value, the value now)] for Debian's options that changed."""
+    return [(k, v, after.get(k, "n")) for k, v in sorted(before.items()) if after.get(k, "n") != v]
+
+
+def run(settings):
+    deps.install(("kernel", "debian-config"))
+    k = kernel.Kernel(settings)
+    k.apply()
+    build = settings.tree_home / "build-debian"
+    build.mkdir(parents=True, exist_ok=True)
+    logs = settings.logs
+    v = kernel.Variant("debian", [FRAGMENT])
+    debian = debian_config()
+
+    def configure(log):
+        (build / ".config").write_text(debian)
+        run_ = dict(check=True, env=kmake_env(), stdout=log, stderr=subprocess.STDOUT)
+        subprocess.run([str(settings.tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(build),
+                        str(build / ".config"), str(FRAGMENT)], **run_)
+        subprocess.run(k.make(v, "olddefconfig", build_dir=build), **run_)
+
+    steps.logged("config", "Debian's amd64 config + distro.config, olddefconfig", logs / "config-debian.log",
+                 configure)
+    after = parse((build / ".config").read_text())
+    changed = changes(parse(debian), after)
+    report = [f"Debian's configuration with the series: {len(changed)} of its options changed"]
+    report += [f"  CONFIG_{s}: {a} -> {b}" for s, a, b in changed]
+    stays = {s: after.get(s, "n") for s in ("RUST", "USER_ROOT", "MODVERSIONS")}
+    report.append("  " + ", ".join(f"CONFIG_{s}={v}" for s, v in stays.items()))
+    out = settings.out / "debian-config"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.txt").write_text("\n".join(report) + "\n")
+    for line in report:
+        steps.say(line)
+    if stays["RUST"] != "y" or stays["USER_ROOT"] != "y":
+        raise steps.StepFailed("CONFIG_RUST or CONFIG_USER_ROOT did not stay on")
+    t0 = time.monotonic()
+    log = logs / "build-debian.log"
+    steps.run("build", "make prepare, the Rust crates and the objects of the series (Debian config)", log,
+              k.make(v, f"-j{settings.jobs}", "prepare", build_dir=build), env=kmake_env())
+    steps.run("build", "the Rust crates and the objects of the series", logs / "build-debian-objects.log",
+              k.make(v, f"-j{settings.jobs}", *SERIES_OBJECTS, build_dir=build), env=kmake_env())
+    text = (logs / "build-debian-objects.log").read_text(errors="replace")
+    warnings = [l for l in text.splitlines() if re.search(r"\bwarning:", l)]
+    took = steps.fmt_secs(time.monotonic() - t0)
+    summary = f"built in {took}: {len(warnings)} warning(s)"
+    (out / "report.txt").write_text("\n".join(report + [summary] + warnings) + "\n")
+    steps.say(summary)
+    for w in warnings[:20]:
+        steps.say("    " + w)
+    return 1 if warnings else 0
