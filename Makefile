@@ -11,7 +11,7 @@ export KSRC OUT CACHE JOBS UR_ACCEL
 
 URTEST := PYTHONPATH=$(CURDIR)/scripts python3 -m urtest
 
-.PHONY: help demo check check-debug bench patches kernel guest deps refresh matrix clean
+.PHONY: help demo check check-debug debian-config bench patches kernel guest deps refresh matrix clean
 
 help:
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 20
@@ -25,6 +25,9 @@ check: ## build, then run every test; ends with "N passed, N failed, N skipped"
 
 check-debug: ## boot the debug cells on a KASAN + lockdep debug kernel
 	@$(URTEST) check --debug
+
+debian-config: ## Debian's kernel config with the series: what changes, and a build of what it touches
+	@$(URTEST) debian-config
 
 bench: ## boot-time and memory cost of user_root vs stock vs the copy workaround (out/bench)
 	@$(URTEST) bench

@@ -79,6 +79,11 @@ def cmd_bench(s, args):
     return bench.main(s, args.rest)
 
 
+def cmd_debian_config(s, args):
+    from . import debian_config
+    return debian_config.run(s)
+
+
 def cmd_patches(s, args):
     deps.install(("kernel",))
     k = kernel.Kernel(s)
@@ -129,6 +134,7 @@ def main(argv=None):
     sub.add_parser("demo", help="build, boot with and without user_root, show pivot_root")
     p = sub.add_parser("bench", help="boot-time and memory cost of user_root (out/bench)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("debian-config", help="Debian's kernel config with the series: what changes, and a build of what the series touches")
     sub.add_parser("patches", help="write the series as git format-patch files to OUT/patches")
     sub.add_parser("refresh", help="rewrite the *.patch files from the edited kernel tree")
     p = sub.add_parser("apply", help="apply the series (or its first N patches) to the kernel tree")
@@ -139,7 +145,7 @@ def main(argv=None):
     settings = Settings.from_env()
     try:
         with (exclusive(settings) if args.cmd not in ("deps", "matrix") else contextlib.nullcontext()):
-            return globals()[f"cmd_{args.cmd}"](settings, args) or 0
+            return globals()[f"cmd_{args.cmd.replace('-', '_')}"](settings, args) or 0
     except (steps.StepFailed, series.SeriesError) as err:
         steps.say(f"error: {err}")
         return 1

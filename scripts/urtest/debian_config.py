@@ -2,7 +2,7 @@
 """Debian's own kernel configuration with the series: what a distribution has to change.
 
 Debian's amd64 configuration (package linux-config-6.12) gets the series' fragment for a
-distribution kernel (scripts/config/distro.config: CONFIG_RUST, CONFIG_USER_ROOT and what they
+distribution kernel (scripts/config/debian-series.config: CONFIG_RUST, CONFIG_USER_ROOT and what they
 need) merged on, then olddefconfig. The report lists every option of Debian's configuration
 whose value changed, and says whether RUST and USER_ROOT stayed on. A whole Debian kernel is too
 long to build here, so the build is `make prepare`, the Rust crates, and every object the
@@ -17,7 +17,7 @@ from pathlib import Path
 from . import deps, kernel, steps
 from .settings import REPO, kmake_env
 
-FRAGMENT = REPO / "scripts/config/distro.config"
+FRAGMENT = REPO / "scripts/config/debian-series.config"
 # What the series compiles or changes, as make targets.
 SERIES_OBJECTS = ["rust/", "fs/user_root/", "fs/namespace.o", "fs/init.o", "init/do_mounts.o",
                   "init/initramfs.o", "kernel/fork.o", "drivers/base/devtmpfs.o"]
@@ -40,9 +40,19 @@ def parse(text):
     return out
 
 
+# Symbols that describe the toolchain rather than choose a feature: they change because this
+# build uses LLVM (clang, lld) where Debian's uses GCC and binutils.
+TOOLCHAIN = re.compile(r"^(CC|GCC|CLANG|LD|AS|LLD|RUSTC|PAHOLE|TOOLS|HAS|HAVE|BINDGEN)_|_VERSION(_TEXT)?$|"
+                       r"^(FTRACE_MCOUNT_USE_CC|FTRACE_MCOUNT_USE_OBJTOOL|RUST_IS_AVAILABLE|"
+                       r"USE_X86_SEG_SUPPORT|X86_X32_ABI|X86_X32_DISABLED)$")
+
+
 def changes(before, after):
-    """[(symbol, Debian's value, the value now)] for Debian's options that changed."""
-    return [(k, v, after.get(k, "n")) for k, v in sorted(before.items()) if after.get(k, "n") != v]
+    """[(symbol, Debian's value, the value now)] for Debian's options that changed, and for
+    options Debian's configuration does not have that are now on."""
+    changed = [(k, v, after.get(k, "n")) for k, v in sorted(before.items()) if after.get(k, "n") != v]
+    added = [(k, "(absent)", v) for k, v in sorted(after.items()) if k not in before and v not in ("n", '""')]
+    return changed + added
 
 
 def run(settings):
@@ -56,18 +66,31 @@ def run(settings):
     debian = debian_config()
 
     def configure(log):
-        (build / ".config").write_text(debian)
         run_ = dict(check=True, env=kmake_env(), stdout=log, stderr=subprocess.STDOUT)
+        # Debian's configuration alone, with this toolchain: the baseline.
+        (build / ".config").write_text(debian)
+        subprocess.run(k.make(v, "olddefconfig", build_dir=build), **run_)
+        baseline = (build / ".config").read_text()
+        (build / ".config").write_text(debian)
         subprocess.run([str(settings.tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(build),
                         str(build / ".config"), str(FRAGMENT)], **run_)
         subprocess.run(k.make(v, "olddefconfig", build_dir=build), **run_)
+        return baseline
 
-    steps.logged("config", "Debian's amd64 config + distro.config, olddefconfig", logs / "config-debian.log",
-                 configure)
+    baseline = steps.logged("config", f"Debian's amd64 config, alone and + {FRAGMENT.name}, olddefconfig",
+                            logs / "config-debian.log", configure)
     after = parse((build / ".config").read_text())
-    changed = changes(parse(debian), after)
-    report = [f"Debian's configuration with the series: {len(changed)} of its options changed"]
-    report += [f"  CONFIG_{s}: {a} -> {b}" for s, a, b in changed]
+    # What the series changes: against Debian's config as this toolchain's olddefconfig makes it.
+    changed = changes(parse(baseline), after)
+    toolchain_only = changes(parse(debian), parse(baseline))
+    toolchain = [c for c in toolchain_only if TOOLCHAIN.search(c[0])]
+    defaults = [c for c in toolchain_only if not TOOLCHAIN.search(c[0])]
+    report = [f"Debian's configuration with the series: {len(changed)} options change",
+              *[f"  CONFIG_{s}: {a} -> {b}" for s, a, b in changed],
+              f"Without the series, olddefconfig already changes {len(toolchain)} options that describe the "
+              "toolchain (LLVM here, GCC in Debian's build), and sets these defaults that Debian's "
+              "published configuration leaves out:",
+              *[f"  CONFIG_{s}: {a} -> {b}" for s, a, b in defaults]]
     stays = {s: after.get(s, "n") for s in ("RUST", "USER_ROOT", "MODVERSIONS")}
     report.append("  " + ", ".join(f"CONFIG_{s}={v}" for s, v in stays.items()))
     out = settings.out / "debian-config"

@@ -24,6 +24,9 @@ PACKAGES = {
         "xz-utils", "zstd", "lz4", "gzip",                  # initramfs compressors
     ],
     "bench": ["python3-matplotlib"],
+    # make bindeb-pkg (the build dependencies its debian/control names), Debian's kernel config
+    "deb": ["dpkg-dev", "debhelper"],
+    "debian-config": ["linux-config-6.12", "dwarves"],
     "distro": ["mmdebstrap", "e2fsprogs", "qemu-system-x86"],  # the Debian image (distro.py)
 }
 

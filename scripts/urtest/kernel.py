@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import arch as arches
-from . import series, steps
+from . import deps, series, steps
 from .settings import DEBIAN_TARBALL, REPO, SELFTESTS, kmake_env, kmake_vars
 
 CONFIG_DIR = REPO / "scripts/config"
@@ -165,6 +165,25 @@ class Kernel:
         steps.run("build", f"linux {self.version()} + user_root ({v.label}) in {self.build_dir(v)}",
                   logs / f"build{suffix}.log", self.make(v, f"-j{self.s.jobs}", *targets), env=kmake_env())
         return self.build_dir(v) / a.image
+
+
+    def deb(self, v):
+        """The linux-image package of variant `v`, made by the kernel's own `make bindeb-pkg`
+        (after building it); returns its path. dpkg-buildpackage puts the packages next to the
+        build directory."""
+        deps.install(("deb",))
+        self.build(v)
+        version = self.version()
+        out = self.build_dir(v).parent
+        for old in out.glob(f"linux-*_{version}-{v.name or 'main'}_*"):
+            old.unlink()
+        steps.run("deb", f"make bindeb-pkg ({v.label})", self.s.logs / f"deb-{v.name or 'main'}.log",
+                  self.make(v, f"-j{self.s.jobs}", f"KDEB_PKGVERSION={version}-{v.name or 'main'}",
+                            "bindeb-pkg"), env=kmake_env())
+        found = sorted(out.glob(f"linux-image-{version}_{version}-{v.name or 'main'}_*.deb"))
+        if not found:
+            raise steps.StepFailed(f"bindeb-pkg made no linux-image package in {out}")
+        return found[0]
 
 
 def version_of(tree):
