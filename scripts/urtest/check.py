@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import deps, images, kernel, matrix, qemu, steps
+from . import deps, distro, images, kernel, matrix, qemu, steps
 from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root/param.rs",
@@ -100,9 +100,10 @@ class Check:
         steps.say(f"[tooling] {sum(r[0] == 'tooling' and r[2] == 'pass' for r in self.results.rows)} "
                   f"tests of the tooling passed" + ("" if res.returncode == 0 else f"; FAILED, see {log}"))
 
-    def build(self):
+    def build(self, cells=()):
         deps.install(("kernel", "guest"))
-        self.prefixes()
+        if self.profile != "debug":
+            self.prefixes()
         # Recompile user_root every time, so that its rustc and clippy warnings are always seen;
         # the kernel crate only when its warnings for these sources were not seen yet.
         for f in (self.s.tree / "fs/user_root").glob("*.rs"):
@@ -116,6 +117,10 @@ class Check:
         if self.profile == "debug":
             self.kernels["main"] = self.k.build(kernel.variant("debug"))
             return
+        if any(c.kernel == "distro" for c in cells):
+            # The Debian system, with the modular kernel installed from its package.
+            deb = self.k.deb(kernel.variant("distro"))
+            self.distro = distro.build(self.s, deb)
         self.kernels["default-on"] = self.k.build(kernel.variant("default-on"))
         self.kernels["no-user-root"] = self.k.build(kernel.variant("no-user-root"))
         self.kernels["builtin"] = self.k.build(kernel.variant("builtin", extra=[self.guest.dir / "builtin.config"]))
@@ -252,6 +257,12 @@ class Check:
     def boots(self, cells):
         accel = qemu.choose_accel(self.s.accel, self.kernels["main"], self.s.cache)
         for cell in cells:
+            if cell.distro:
+                boot = distro.boot(self.distro, cell.distro, cell.user_root(), self.boot_dir / f"{cell.slug}.log",
+                                   accel=accel, name=cell.name)
+                boot.expect_console = cell.console_patterns()
+                self.judge(cell, boot)
+                continue
             boot = qemu.Boot(
                 name=cell.name, kernel=self.kernels[cell.kernel], arch=cell.arch,
                 log=self.boot_dir / f"{cell.slug}.log",
@@ -261,15 +272,19 @@ class Check:
                 memory=cell.memory, cpus=cell.cpus,
                 timeout=cell.timeout * (4 if self.profile == "debug" else 1),
                 expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel)
-            verdict = qemu.run(boot)
-            steps.say(verdict.line())
-            if not verdict.ok:
-                for line in qemu.explain(boot, verdict):
-                    steps.say(line)
-            for r in verdict.results:
-                self.record(f"boot: {cell.name}", (r["suite"] + ": " if r["suite"] else "") + r["name"], r["status"])
-            for p in verdict.problems:
-                self.record(f"boot: {cell.name}", p, "fail", f"see {boot.log}")
+            self.judge(cell, boot)
+
+    def judge(self, cell, boot):
+        """Boots one cell and records its results."""
+        verdict = qemu.run(boot)
+        steps.say(verdict.line())
+        if not verdict.ok:
+            for line in qemu.explain(boot, verdict):
+                steps.say(line)
+        for r in verdict.results:
+            self.record(f"boot: {cell.name}", (r["suite"] + ": " if r["suite"] else "") + r["name"], r["status"])
+        for p in verdict.problems:
+            self.record(f"boot: {cell.name}", p, "fail", f"see {boot.log}")
 
     # --- the whole run -------------------------------------------------------------------------
     def run(self):
@@ -282,7 +297,7 @@ class Check:
         if self.profile != "debug":
             self.tooling()
         try:
-            self.build()
+            self.build(cells)
         except steps.StepFailed as err:
             self.record("setup", "build", "fail", err)
             return self.finish(t0)

@@ -9,7 +9,8 @@ from . import protocol
 from .settings import TESTING
 
 MATRIX = TESTING / "matrix.toml"
-KERNELS = ("main", "default-on", "builtin", "no-user-root")
+KERNELS = ("main", "default-on", "builtin", "no-user-root", "distro")
+GENERATORS = ("initramfs-tools", "dracut")
 EXPECT = ("on", "off", "disk-on", "disk-off")
 IMAGES = ("initramfs", "initramfs-none", "initramfs-gzip", "initramfs-zstd", "initramfs-xz",
           "initramfs-lz4", "concat", "truncated", "corrupt-header", "corrupt-stream", "garbage",
@@ -31,6 +32,7 @@ class Cell:
     cmdline: str = ""
     files: tuple = ()
     switch: str = ""
+    distro: str = ""
     console: tuple = ()
     memory: str = "512M"
     cpus: int = 2
@@ -56,6 +58,8 @@ class Cell:
 
     def required_results(self):
         """Results the guest's programs must report in this boot (see protocol.REQUIRED)."""
+        if self.distro:
+            return protocol.REQUIRED["distro"]
         if self.image in ("clients", "kselftest", "create-fails"):
             return protocol.REQUIRED[self.image]
         required = protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else protocol.REQUIRED["switch"])
@@ -76,7 +80,11 @@ def validate(cell):
         raise MatrixError(f"{where}: expect must be one of {', '.join(EXPECT)}")
     if cell.image and cell.image not in IMAGES:
         raise MatrixError(f"{where}: unknown image {cell.image!r}")
-    if not cell.image and not cell.disk and cell.kernel != "builtin":
+    if cell.distro or cell.kernel == "distro":
+        if cell.distro not in GENERATORS or cell.kernel != "distro" or cell.image or cell.disk:
+            raise MatrixError(f"{where}: a Debian boot has kernel = \"distro\", distro = one of "
+                              f"{', '.join(GENERATORS)}, and no image or disk of its own")
+    elif not cell.image and not cell.disk and cell.kernel != "builtin":
         raise MatrixError(f"{where}: nothing to boot from: no image, disk or built-in initramfs")
     if cell.expect.startswith("disk") and not cell.disk:
         raise MatrixError(f"{where}: expect={cell.expect} needs the disk")

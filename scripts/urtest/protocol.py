@@ -51,6 +51,9 @@ REQUIRED = {
     "switch": ["pid1_pivot_root", "old_root_memory_returned"],
     # scripts/guest/clients.sh
     "clients": ["runc run, without --no-pivot"],
+    # scripts/guest/distro/user_root-test.sh, on the Debian system (urtest.distro)
+    "distro": ["mount_tree", "initramfs_memory_freed", "no_failed_units", "nspawn_container",
+               "runc_container"],
     # scripts/guest/ima.sh, when the command line sets an IMA policy
     "ima": ["the initramfs's /init is measured exactly when the initramfs is on a ramfs"],
     # scripts/guest/minimal-init.sh
