@@ -120,7 +120,7 @@ class Check:
         if any(c.kernel == "distro" for c in cells):
             # The Debian system, with the modular kernel installed from its package.
             deb = self.k.deb(kernel.variant("distro"))
-            self.distro = distro.build(self.s, deb)
+            self.distro = distro.build(self.s, deb, kselftest=self.guest.programs / "kselftest")
         self.kernels["default-on"] = self.k.build(kernel.variant("default-on"))
         self.kernels["no-user-root"] = self.k.build(kernel.variant("no-user-root"))
         self.kernels["builtin"] = self.k.build(kernel.variant("builtin", extra=[self.guest.dir / "builtin.config"]))
@@ -244,6 +244,18 @@ class Check:
         self.record("lint", f"no symbol in .init.text is exported ({exported} exports checked)",
                     "fail" if bad or not exported else "pass", " ".join(bad[:10]))
 
+    def debian_config(self):
+        """Debian's own configuration with the series keeps RUST and USER_ROOT, and what the
+        series touches builds in it without a warning (make debian-config)."""
+        from . import debian_config
+        try:
+            rc = debian_config.run(self.s)
+            report = (self.s.out / "debian-config/report.txt").read_text().splitlines()
+            self.record("debian-config", "RUST and USER_ROOT stay on in Debian's config; the series' objects "
+                        "build without a warning", "pass" if rc == 0 else "fail", report[-1])
+        except steps.StepFailed as err:
+            self.record("debian-config", "RUST and USER_ROOT stay on in Debian's config", "fail", err)
+
     def docs(self):
         doc = REPO / "Documentation/filesystems/user_root.rst"
         res = subprocess.run(["/usr/bin/python3", "-c", (
@@ -307,6 +319,7 @@ class Check:
         self.unit()
         self.patches()
         self.lint()
+        self.debian_config()
         self.docs()
         self.boots(cells)
         return self.finish(t0)

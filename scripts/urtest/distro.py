@@ -66,6 +66,7 @@ TEST_FILES = {  # repository file -> (path in the image, mode)
     GUEST / "user_root-test.service": ("etc/systemd/system/user_root-test.service", 0o644),
 }
 TEST_WANTS = "etc/systemd/system/multi-user.target.wants/user_root-test.service"
+KSELFTEST = "usr/local/lib/user_root-kselftest"   # the installed kselftests, with their runner
 BALLAST = "usr/local/share/user_root/ballast"
 BALLAST_MIB = 32
 ROOT_UUID = "5e1f0a3c-6d2b-4c8e-9a71-0b5e7ac2d012"   # fixed: the disk is the same on every run
@@ -382,9 +383,13 @@ class Distro:
         print(f"dracut: {(home / 'initrd-dracut.img').stat().st_size >> 10} KiB", file=log, flush=True)
 
     # --- 3. the disk -------------------------------------------------------------------------
-    def disk(self, system):
-        """The tree and the test on an ext4 image with ROOT_UUID, unless it is up to date."""
-        key = cache_key(RECIPE, system.key, file_digest(TEST_FILES), ROOT_UUID)
+    def disk(self, system, kselftest=None):
+        """The tree and the test on an ext4 image with ROOT_UUID, unless it is up to date; with
+        the installed kselftests (`make install` of tools/testing/selftests) in KSELFTEST, which
+        the test runs as a user would."""
+        self.kselftest = Path(kselftest) if kselftest else None
+        extra = file_digest(self.kselftest.rglob("*"), self.kselftest) if self.kselftest else ""
+        key = cache_key(RECIPE, system.key, file_digest(TEST_FILES), ROOT_UUID, extra)
         name = f"debian-{SUITE}" + (f"-{system.version}" if system.version else "")
         disk = self.out / f"{name}.img"
         stamp = self.out / f"{name}.key"
@@ -410,6 +415,8 @@ class Distro:
                 path.unlink(missing_ok=True)
                 shutil.copyfile(src, path)
                 path.chmod(mode)
+            if self.kselftest:
+                shutil.copytree(self.kselftest, scratch / KSELFTEST, symlinks=True)
             wants = scratch / TEST_WANTS
             wants.parent.mkdir(parents=True, exist_ok=True)
             wants.unlink(missing_ok=True)
@@ -439,11 +446,11 @@ def chroot(tree, cmd, log):
                    check=True, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
 
 
-def build(settings, deb=None, apt_dir=Path("/etc/apt")):
+def build(settings, deb=None, apt_dir=Path("/etc/apt"), kselftest=None):
     """Everything, from the cache where it can: returns the System."""
     deps.install(("distro",))
     d = Distro(settings, apt_dir)
-    return d.disk(d.system(deb))
+    return d.disk(d.system(deb), kselftest)
 
 
 def boot_all(settings, deb=None, kernel=None, generators=GENERATORS, user_root=(True, False)):

@@ -45,6 +45,8 @@ class Cell:
 
     def full_cmdline(self):
         """The command line of the boot: the cell's, and the variables the guest reads."""
+        if self.distro:  # as urtest.distro.cmdline() makes it
+            return f"{'user_root ' if self.user_root() else ''}root=UUID=<disk> ro UR_GENERATOR={self.distro}"
         words = [self.cmdline] if self.cmdline else []
         words.append(f"{protocol.EXPECT}={self.expect}")
         if self.files:
@@ -157,6 +159,7 @@ def markdown(cells):
     out = ["| cell | arch | kernel | initramfs | disk | command line | expects | console must show |",
            "|---|---|---|---|---|---|---|---|"]
     for c in cells:
-        out.append(f"| {c.name} | {c.arch} | {c.kernel} | {c.image or '-'} | {'yes' if c.disk else '-'} | "
+        image = c.image or (f"Debian's, by {c.distro}" if c.distro else "-")
+        out.append(f"| {c.name} | {c.arch} | {c.kernel} | {image} | {'yes' if c.disk or c.distro else '-'} | "
                    f"`{c.full_cmdline()}` | {c.expect} | {', '.join(c.console) or '-'} |")
     return "\n".join(out) + "\n"

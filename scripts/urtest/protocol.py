@@ -53,7 +53,7 @@ REQUIRED = {
     "clients": ["runc run, without --no-pivot"],
     # scripts/guest/distro/user_root-test.sh, on the Debian system (urtest.distro)
     "distro": ["mount_tree", "initramfs_memory_freed", "no_failed_units", "nspawn_container",
-               "runc_container"],
+               "runc_container", "kselftests"],
     # scripts/guest/ima.sh, when the command line sets an IMA policy
     "ima": ["the initramfs's /init is measured exactly when the initramfs is on a ramfs"],
     # scripts/guest/minimal-init.sh

@@ -52,7 +52,7 @@ done
 echo "# the boot is done after $(cut -d" " -f1 /proc/uptime) s"
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 
 # 1. The mount tree.
 if [ "$generator" = initramfs-tools ] && [ $user_root = on ]; then
@@ -133,6 +133,15 @@ rc=$?
 echo "$out" | comment
 [ $rc = 0 ] && echo "$out" | grep -q "hello from runc"
 result $? "runc_container"
+
+# 6. The kselftests, installed as `make install` puts them and run by their runner, as a user
+# runs them on any system: they find out for themselves what this root is.
+out=$(env -i PATH="$PATH" /usr/local/lib/user_root-kselftest/run_kselftest.sh 2>&1)
+echo "$out" | comment
+echo "$out" | grep -q "^ok 1 selftests: user_root: user_root_test" &&
+	echo "$out" | grep -q "^ok 2 selftests: user_root: user_root_rs" &&
+	! echo "$out" | grep -q "^not ok"
+result $? "kselftests"
 
 echo "# user_root: guest done"
 systemctl --no-block poweroff
