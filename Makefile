@@ -11,10 +11,10 @@ export KSRC OUT CACHE JOBS UR_ACCEL
 
 URTEST := PYTHONPATH=$(CURDIR)/scripts python3 -m urtest
 
-.PHONY: help demo check check-debug debian-config bench patches kernel guest deps refresh matrix clean
+.PHONY: help demo check check-debug fuzz debian-config bench patches kernel guest deps refresh matrix clean
 
 help:
-	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 20
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  (all of them are python3 -m urtest <command>: see scripts/urtest/)"
 
 demo: ## build, boot with user_root, show pivot_root working (and failing without it)
@@ -23,10 +23,13 @@ demo: ## build, boot with user_root, show pivot_root working (and failing withou
 check: ## build, then run every test; ends with "N passed, N failed, N skipped"
 	@$(URTEST) check
 
-check-debug: ## boot the debug cells on a KASAN + lockdep debug kernel
+check-debug: ## the debug cells and the fuzzing cases on a KASAN + lockdep kernel
 	@$(URTEST) check --debug
 
-debian-config: ## Debian's kernel config with the series: what changes, and a build of what it touches
+fuzz: ## N=1000 archives from SEED=0 on stock and user_root (DEBUG=1: KASAN kernel)
+	@$(URTEST) fuzz -n $(or $(N),1000) --seed $(or $(SEED),0) $(if $(DEBUG),--debug)
+
+debian-config: ## Debian's kernel config with the series: what changes; build what it touches
 	@$(URTEST) debian-config
 
 bench: ## boot-time and memory cost of user_root vs stock vs the copy workaround (out/bench)

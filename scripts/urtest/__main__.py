@@ -84,6 +84,18 @@ def cmd_debian_config(s, args):
     return debian_config.run(s)
 
 
+def cmd_fuzz(s, args):
+    from . import fuzz
+    deps.install(("kernel", "guest"))
+    k = kernel.Kernel(s)
+    k.apply()
+    image = k.build(kernel.variant("debug" if args.debug else ""))
+    seeds = range(args.seed, args.seed + args.n)
+    summary = fuzz.run(s, seeds, image, accel=qemu.choose_accel(s.accel, image, s.cache),
+                       tag="fuzz" + ("-debug" if args.debug else ""))
+    return 1 if summary["divergences"] or summary["crashes"] else 0
+
+
 def cmd_patches(s, args):
     deps.install(("kernel",))
     k = kernel.Kernel(s)
@@ -135,6 +147,10 @@ def main(argv=None):
     p = sub.add_parser("bench", help="boot-time and memory cost of user_root (out/bench)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     sub.add_parser("debian-config", help="Debian's kernel config with the series: what changes, and a build of what the series touches")
+    p = sub.add_parser("fuzz", help="differential fuzzing of initramfs archives, stock against user_root")
+    p.add_argument("-n", type=int, default=1000, help="how many archives (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
+    p.add_argument("--debug", action="store_true", help="on the KASAN + lockdep kernel")
     sub.add_parser("patches", help="write the series as git format-patch files to OUT/patches")
     sub.add_parser("refresh", help="rewrite the *.patch files from the edited kernel tree")
     p = sub.add_parser("apply", help="apply the series (or its first N patches) to the kernel tree")

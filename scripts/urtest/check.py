@@ -39,6 +39,8 @@ CHECKPATCH_ACCEPTED = {
         "CAMELCASE": "CopyFile is the unpacker's own state name in init/initramfs.c",
     },
 }
+# The fixed set of fuzzing cases of make check and check-debug.
+FUZZ_SEEDS = range(100)
 OUR_RUST = re.compile(r"--> .*(fs/user_root/|rust/kernel/fs)")
 
 
@@ -256,6 +258,14 @@ class Check:
         except steps.StepFailed as err:
             self.record("debian-config", "RUST and USER_ROOT stay on in Debian's config", "fail", err)
 
+    def fuzz(self, seeds):
+        """Differential fuzzing of the unpacker: each archive boots on stock and on user_root,
+        with the same outcome and no crash (scripts/urtest/fuzz.py; `make fuzz` runs more)."""
+        from . import fuzz
+        accel = qemu.choose_accel(self.s.accel, self.kernels["main"], self.s.cache)
+        fuzz.run(self.s, seeds, self.kernels["main"], accel=accel, record=self.record,
+                 tag="fuzz" + (f"-{self.profile}" if self.profile else ""))
+
     def docs(self):
         doc = REPO / "Documentation/filesystems/user_root.rst"
         res = subprocess.run(["/usr/bin/python3", "-c", (
@@ -315,6 +325,7 @@ class Check:
             return self.finish(t0)
         if self.profile == "debug":
             self.boots([c for c in cells if c.debug])
+            self.fuzz(FUZZ_SEEDS)
             return self.finish(t0)
         self.unit()
         self.patches()
@@ -322,6 +333,7 @@ class Check:
         self.debian_config()
         self.docs()
         self.boots(cells)
+        self.fuzz(FUZZ_SEEDS)
         return self.finish(t0)
 
     def finish(self, t0):

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The fuzzing cases: reproducible, varied, and read back as the kernel's rules say."""
+import unittest
+
+from urtest import cpio, fuzz
+
+
+class Cases(unittest.TestCase):
+    def test_a_seed_always_gives_the_same_archive(self):
+        for seed in range(40):
+            self.assertEqual(fuzz.mutate(seed).data, fuzz.mutate(seed).data)
+
+    def test_every_mutation_is_made_and_changes_something(self):
+        base = {}
+        for seed in range(3 * len(fuzz.MUTATIONS)):
+            case = fuzz.mutate(seed)
+            base.setdefault(case.mutation, set()).add(case.data)
+        self.assertEqual(set(base), set(fuzz.MUTATIONS))
+        self.assertTrue(all(len(datas) == 3 for datas in base.values()))
+
+    def test_some_cases_are_valid_and_some_are_not(self):
+        valid = invalid = 0
+        for seed in range(100):
+            data = fuzz.mutate(seed).data
+            try:
+                cpio.read(data)
+                valid += 1
+            except (cpio.FormatError, ValueError, IndexError):
+                invalid += 1
+        self.assertGreater(valid, 10)
+        self.assertGreater(invalid, 10)
+
+    def test_the_harness_is_a_valid_archive_with_init(self):
+        [entries] = cpio.read(fuzz.harness())
+        names = [e.name for e in entries]
+        self.assertIn("init", names)
+        self.assertIn(f"{fuzz.HARNESS_DIR}/busybox", names)
+
+
+class Outcome(unittest.TestCase):
+    def test_classes(self):
+        self.assertEqual(fuzz.outcome("[    0.5] Initramfs unpacking failed: junk within compressed archive\n"),
+                         ("error", "junk within compressed archive"))
+        self.assertEqual(fuzz.outcome("# fuzz: tree " + "a" * 64 + " 12 entries\n"), ("tree", "a" * 64))
+        self.assertEqual(fuzz.outcome("[    1.0] Kernel panic - not syncing: No working init found.\n"),
+                         ("no-init", ""))
+        # A userspace line that looks like an error is not the kernel's.
+        self.assertEqual(fuzz.outcome("Initramfs unpacking failed: x\n"), ("none", ""))
+
+
+if __name__ == "__main__":
+    unittest.main()
