@@ -114,11 +114,14 @@ class Check:
         if kernel_crate_key(self.s.tree) not in kernel_crate_memo(self.k.build_dir(kernel.variant(""))):
             (self.s.tree / "rust/kernel/fs.rs").touch()
         self.kernels["main"] = self.k.build(kernel.variant(""))
+        if self.profile == "debug":
+            # The debug kernel's modules are its own: its struct module differs from the main's.
+            self.kernels["main"] = self.k.build(kernel.variant("debug"))
+            self.guest = images.Guest(self.s, self.k, variant="debug")
+            self.guest.build()
+            return
         self.guest = images.Guest(self.s, self.k)
         self.guest.build()
-        if self.profile == "debug":
-            self.kernels["main"] = self.k.build(kernel.variant("debug"))
-            return
         if any(c.kernel == "distro" for c in cells):
             # The Debian system, with the modular kernel installed from its package.
             deb = self.k.deb(kernel.variant("distro"))

@@ -49,10 +49,14 @@ def busybox(arch):
 class Guest:
     """The guest of one architecture, built into OUT/guest[-<arch>]."""
 
-    def __init__(self, settings, kernel, arch="x86_64"):
-        self.s, self.kernel, self.arch = settings, kernel, arches.get(arch)
-        self.dir = settings.out / ("guest" if arch == "x86_64" else f"guest-{arch}")
+    def __init__(self, settings, kernel, arch="x86_64", variant=""):
+        """The guest for the kernel `variant` (its modules are built against that build; the
+        variants of make check share the main kernel's, which load in them)."""
+        self.s, self.kernel, self.arch, self.variant = settings, kernel, arches.get(arch), variant
+        suffix = ("" if arch == "x86_64" else f"-{arch}") + (f"-{variant}" if variant else "")
+        self.dir = settings.out / f"guest{suffix}"
         self.programs = settings.out / ("programs" if arch == "x86_64" else f"programs-{arch}")
+        self.modules_src = self.programs / f"modules-src{suffix}"
 
     def path(self, image):
         return self.dir / f"{image}.img"
@@ -83,12 +87,12 @@ class Guest:
     def build_modules(self, log):
         """The kernel crate's test modules, built out of tree as the top-level Kbuild says. The
         sources are copied first: an external build writes its objects next to them."""
-        src = self.programs / "modules-src"
+        src = self.modules_src
         shutil.rmtree(src, ignore_errors=True)
         shutil.copytree(TESTING / "modules", src / "tools/testing/user_root/modules")
         shutil.copy2(REPO / "Kbuild", src / "Kbuild")
         from .kernel import Variant
-        build = self.kernel.build_dir(Variant("", [], self.arch.name))
+        build = self.kernel.build_dir(Variant(self.variant, [], self.arch.name))
         subprocess.run(["make", "-C", str(self.s.tree), f"O={build}", f"ARCH={self.arch.make_arch}",
                         *kmake_vars(), f"M={src}", f"-j{self.s.jobs}", "modules"],
                        check=True, stdout=log, stderr=subprocess.STDOUT, env=kmake_env())
@@ -116,7 +120,7 @@ class Guest:
         w.file("vm/modules.sh", (GUEST / "modules.sh").read_bytes(), 0o755)
         w.file("vm/ima.sh", (GUEST / "ima.sh").read_bytes(), 0o755)
         w.dir("modules")
-        for ko in sorted((self.programs / "modules-src/tools/testing/user_root/modules").glob("*.ko")):
+        for ko in sorted((self.modules_src / "tools/testing/user_root/modules").glob("*.ko")):
             w.file(f"modules/{ko.name}", ko.read_bytes())
         w.file("ballast", bytes(ballast_mib << 20))
         return w
