@@ -21,9 +21,8 @@ from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root/param.rs",
               "fs/user_root/null_root.rs", "rust/kernel/fs.rs", "rust/kernel/fs/sb.rs",
-              "rust/kernel/fs/path.rs", "tools/testing/user_root/modules/fs_owner.rs",
-              "tools/testing/user_root/modules/user_root_fs_pinned.rs",
-              "tools/testing/user_root/modules/user_root_fs_released.rs"]
+              "rust/kernel/fs/path.rs"] + sorted(
+                  str(p.relative_to(REPO)) for p in (TESTING / "modules").glob("*.rs"))
 RUST_CRATES = ["tools/testing/selftests/user_root/rust", "tools/testing/user_root/vm",
                "tools/testing/user_root/unit"]
 # checkpatch findings accepted in a patch (by the start of its subject), with the reason; the
