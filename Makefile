@@ -11,7 +11,7 @@ export KSRC OUT CACHE JOBS UR_ACCEL
 
 URTEST := PYTHONPATH=$(CURDIR)/scripts python3 -m urtest
 
-.PHONY: help demo check check-debug fuzz debian-config bench patches kernel guest deps refresh matrix clean
+.PHONY: help demo check check-debug fuzz debian-config bench bsp patches kernel guest deps refresh matrix clean
 
 help:
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ debian-config: ## Debian's kernel config with the series: what changes; build wh
 
 bench: ## boot-time and memory cost of user_root vs stock vs the copy workaround (out/bench)
 	@$(URTEST) bench
+
+bsp: ## a Yocto layer and a Buildroot external tree from the series, in $(OUT)/bsp, checked
+	@$(URTEST) bsp
 
 patches: ## write the numbered git format-patch series and cover letter to $(OUT)/patches
 	@$(URTEST) patches

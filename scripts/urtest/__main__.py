@@ -84,6 +84,17 @@ def cmd_debian_config(s, args):
     return debian_config.run(s)
 
 
+def cmd_bsp(s, args):
+    from . import bsp
+    results = bsp.run(s)
+    for name, status, detail in results:
+        steps.say(f"[bsp] {status}: {name}" + (f" ({detail})" if detail else ""))
+    failed = sum(status == "fail" for _, status, _ in results)
+    steps.say(f"bsp: {len(results) - failed} passed, {failed} failed; the layer and the external tree "
+              f"are in {s.out / 'bsp'}")
+    return 1 if failed else 0
+
+
 def cmd_fuzz(s, args):
     from . import fuzz
     deps.install(("kernel", "guest"))
@@ -147,6 +158,7 @@ def main(argv=None):
     p = sub.add_parser("bench", help="boot-time and memory cost of user_root (out/bench)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     sub.add_parser("debian-config", help="Debian's kernel config with the series: what changes, and a build of what the series touches")
+    sub.add_parser("bsp", help="a Yocto layer and a Buildroot external tree from the series, in OUT/bsp, checked")
     p = sub.add_parser("fuzz", help="differential fuzzing of initramfs archives, stock against user_root")
     p.add_argument("-n", type=int, default=1000, help="how many archives (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")

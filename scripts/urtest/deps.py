@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from . import steps
@@ -24,10 +25,21 @@ PACKAGES = {
         "xz-utils", "zstd", "lz4", "gzip",                  # initramfs compressors
     ],
     "bench": ["python3-matplotlib"],
+    # make bsp: GNU patch applies the Buildroot tree's patches as Buildroot does; a virtual
+    # environment holds the pinned BitBake linter (PIP below)
+    "bsp": ["patch", "python3-venv"],
     # make bindeb-pkg (the build dependencies its debian/control names), Debian's kernel config
     "deb": ["dpkg-dev", "debhelper"],
     "debian-config": ["linux-config-6.12", "dwarves"],
     "distro": ["mmdebstrap", "e2fsprogs", "qemu-system-x86"],  # the Debian image (distro.py)
+}
+
+
+# Python tools from PyPI, pinned, by group; install_pip() puts a group in a virtual environment.
+PIP = {
+    # oelint-adv, the BitBake metadata linter, with the parser and release data its findings
+    # depend on
+    "bsp": ["oelint-adv==9.11.2", "oelint-parser==8.13.2", "oelint-data==1.5.26"],
 }
 
 
@@ -62,3 +74,24 @@ def install(groups=("kernel", "guest")):
             steps.say(f"installing bindgen-cli {BINDGEN_VERSION} (cargo install --locked)")
             subprocess.run(["cargo", "install", "--quiet", "--locked", "bindgen-cli", "--version",
                             BINDGEN_VERSION], check=True)
+
+
+def install_pip(group, venv):
+    """Makes `venv` a virtual environment with the group's pinned PyPI packages (pip install
+    when one is missing or at another version); returns its bin directory."""
+    venv = Path(venv)
+    python = venv / "bin/python"
+
+    def canonical(requirement):  # pip freeze writes oelint_adv for oelint-adv
+        return requirement.strip().lower().replace("_", "-")
+
+    want = {canonical(p) for p in PIP[group]}
+    if python.exists():
+        have = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
+        if want <= {canonical(line) for line in have.splitlines()}:
+            return venv / "bin"
+    steps.say(f"installing {' '.join(PIP[group])} (pip, in {venv})")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    *PIP[group]], check=True)
+    return venv / "bin"

@@ -289,28 +289,42 @@ class Series:
             cover.write_text(text.replace("*** BLURB HERE ***", blurb.strip()))
         return sorted(p for p in out.glob("*.patch") if not p.name.startswith("0000-"))
 
-    def verify(self, patches, date):
+    def verify(self, patches, date, worktree=None):
         """`git am` of the patches onto a checkout of base must give, commit by commit, the trees
-        of the series. Returns the number of patches."""
+        of the series. Returns the number of patches. The checkout is a temporary work tree, or
+        `worktree`, a work tree of the kernel tree's repository that is reset to base for it
+        (and left at the last patch): a caller that needs one anyway saves checking out
+        another."""
         commits = self.commit(date)
-        with tempfile.TemporaryDirectory(dir=self.tree.parent) as tmp:
-            wt = Path(tmp, "am")
-            git(self.tree, "worktree", "add", "--quiet", "--detach", str(wt), "base")
-            try:
-                res = subprocess.run(["git", "-C", str(wt), "-c", "user.name=urtest",
-                                      "-c", "user.email=urtest@localhost", "am", "--quiet",
-                                      *map(str, patches)], capture_output=True, text=True)
-                if res.returncode:
-                    raise SeriesError(f"git am failed:\n{res.stdout}{res.stderr}")
-                got = git(wt, "log", "--reverse", "--format=%T", "base..HEAD").split()
-            finally:
-                git(self.tree, "worktree", "remove", "--force", str(wt))
+        if worktree is not None:
+            git(worktree, "checkout", "--quiet", "--force", "--detach", "base")
+            git(worktree, "clean", "-fdxq")
+            got = git_am_trees(worktree, patches)
+        else:
+            with tempfile.TemporaryDirectory(dir=self.tree.parent) as tmp:
+                wt = Path(tmp, "am")
+                git(self.tree, "worktree", "add", "--quiet", "--detach", str(wt), "base")
+                try:
+                    got = git_am_trees(wt, patches)
+                finally:
+                    git(self.tree, "worktree", "remove", "--force", str(wt))
         want = [git(self.tree, "rev-parse", f"{c}^{{tree}}").strip() for c in commits]
         if got != want:
             bad = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
             raise SeriesError(f"git am of {len(patches)} patches differs from the series at patch "
                               f"{bad + 1} ({len(got)} commits, the series has {len(want)})")
         return len(patches)
+
+
+def git_am_trees(worktree, patches):
+    """`git am` of the patches in a work tree at base; returns the tree of each commit made."""
+    res = subprocess.run(["git", "-C", str(worktree), "-c", "user.name=urtest",
+                          "-c", "user.email=urtest@localhost", "am", "--quiet",
+                          *map(str, patches)], capture_output=True, text=True)
+    if res.returncode:
+        subprocess.run(["git", "-C", str(worktree), "am", "--abort"], capture_output=True)
+        raise SeriesError(f"git am failed:\n{res.stdout}{res.stderr}")
+    return git(worktree, "log", "--reverse", "--format=%T", "base..HEAD").split()
 
 
 def write_if_changed(dest, data, executable):

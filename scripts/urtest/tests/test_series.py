@@ -163,6 +163,22 @@ class SeriesTest(unittest.TestCase):
         with self.assertRaisesRegex(series.SeriesError, "at patch 1"):
             self.s.verify(patches, "2026-01-01T00:00:00Z")
 
+    def test_verify_in_a_given_work_tree_resets_it_first(self):
+        out = Path(self.tmp.name, "patches")
+        date = "2026-01-01T00:00:00Z"
+        patches = self.s.write_patches(out, date)
+        wt = Path(self.tmp.name, "wt")
+        git(self.tree, "worktree", "add", "--quiet", "--detach", str(wt), "base")
+        (wt / "fs/a.c").write_text("dirty\n")
+        (wt / "stray.txt").write_text("left by an earlier step\n")
+        self.assertEqual(self.s.verify(patches, date, worktree=wt), 2)
+        self.assertFalse((wt / "stray.txt").exists())
+        self.assertEqual((wt / "fs/b.c").read_text(), "new file\n")  # left at the last patch
+        broken = [patches[0], patches[0]]  # the second git am fails: the session is aborted
+        with self.assertRaises(series.SeriesError):
+            self.s.verify(broken, date, worktree=wt)
+        self.assertEqual(self.s.verify(patches, date, worktree=wt), 2)
+
     def test_misnamed_diff_is_refused(self):
         (self.repo / "fs/c.c.patch").write_text(FIRST)
         with self.assertRaisesRegex(series.SeriesError, "changes fs/a.c"):
