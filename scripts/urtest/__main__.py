@@ -2,6 +2,7 @@
 """Command line of the user_root tooling; `make` targets are thin calls into it."""
 import argparse
 import contextlib
+import dataclasses
 import fcntl
 import os
 import sys
@@ -50,13 +51,10 @@ def cmd_boot(s, args):
     if v.name:
         k.build(kernel.variant("", cell.arch))
     img = k.build(v)
-    boot = qemu.Boot(name=cell.name, kernel=img, arch=cell.arch, log=s.out / "boot" / f"{cell.slug}.log",
-                     initrd=g.path(cell.image) if cell.image else None,
-                     disk=g.dir / "disk.img" if cell.disk else None,
-                     cmdline=" ".join([cell.full_cmdline(), *args.append]), memory=cell.memory,
-                     cpus=cell.cpus, timeout=cell.timeout, expect_console=cell.console_patterns(),
-                     require=cell.required_results(),
-                     accel=qemu.choose_accel(s.accel, img, s.cache))
+    if args.append:
+        cell = dataclasses.replace(cell, cmdline=" ".join([cell.cmdline, *args.append]))
+    boot = check.cell_boot(cell, img, g, s.out / "boot" / f"{cell.slug}.log",
+                           qemu.choose_accel(s.accel, img, s.cache, cell.arch))
     verdict = qemu.run(boot)
     steps.say(verdict.line())
     if not verdict.ok:

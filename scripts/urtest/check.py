@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import arch as arches
 from . import deps, distro, images, kernel, matrix, qemu, steps
 from .settings import REPO, TESTING, kmake_env, kmake_vars
 
@@ -38,8 +39,10 @@ CHECKPATCH_ACCEPTED = {
         "CAMELCASE": "CopyFile is the unpacker's own state name in init/initramfs.c",
     },
 }
-# The fixed set of fuzzing cases of make check and check-debug.
+# The fixed set of fuzzing cases of make check, and of check-debug: there every mutation once
+# (a debug boot takes 17 s, not 3); `make fuzz DEBUG=1` runs more.
 FUZZ_SEEDS = range(100)
+FUZZ_SEEDS_DEBUG = range(18)
 OUR_RUST = re.compile(r"--> .*(fs/user_root/|rust/kernel/fs)")
 
 
@@ -79,7 +82,8 @@ class Check:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.results = Results(self.dir / "results.tsv")
         self.k = kernel.Kernel(settings)
-        self.kernels = {}
+        self.kernels = {}   # (arch, kernel of the matrix) -> boot image
+        self.guests = {}    # arch -> images.Guest
 
     def record(self, *args):
         self.results.record(*args)
@@ -112,22 +116,29 @@ class Check:
         self.k.apply()
         if kernel_crate_key(self.s.tree) not in kernel_crate_memo(self.k.build_dir(kernel.variant(""))):
             (self.s.tree / "rust/kernel/fs.rs").touch()
-        self.kernels["main"] = self.k.build(kernel.variant(""))
+        x86 = "x86_64"
+        self.kernels[x86, "main"] = self.k.build(kernel.variant(""))
         if self.profile == "debug":
             # The debug kernel's modules are its own: its struct module differs from the main's.
-            self.kernels["main"] = self.k.build(kernel.variant("debug"))
-            self.guest = images.Guest(self.s, self.k, variant="debug")
-            self.guest.build()
+            self.kernels[x86, "main"] = self.k.build(kernel.variant("debug"))
+            self.guests[x86] = images.Guest(self.s, self.k, variant="debug")
+            self.guests[x86].build()
             return
-        self.guest = images.Guest(self.s, self.k)
-        self.guest.build()
+        self.guests[x86] = images.Guest(self.s, self.k)
+        self.guests[x86].build()
         if any(c.kernel == "distro" for c in cells):
             # The Debian system, with the modular kernel installed from its package.
             deb = self.k.deb(kernel.variant("distro"))
-            self.distro = distro.build(self.s, deb, kselftest=self.guest.programs / "kselftest")
-        self.kernels["default-on"] = self.k.build(kernel.variant("default-on"))
-        self.kernels["no-user-root"] = self.k.build(kernel.variant("no-user-root"))
-        self.kernels["builtin"] = self.k.build(kernel.variant("builtin", extra=[self.guest.dir / "builtin.config"]))
+            self.distro = distro.build(self.s, deb, kselftest=self.guests[x86].programs / "kselftest")
+        for arch in [x86] + sorted({c.arch for c in cells} - {x86}):
+            if arch != x86:
+                deps.install((f"guest-{arch}",))
+                self.kernels[arch, "main"] = self.k.build(kernel.variant("", arch))
+                self.guests[arch] = images.Guest(self.s, self.k, arch)
+                self.guests[arch].build()
+            for name in sorted({c.kernel for c in cells if c.arch == arch} - {"main", "distro"}):
+                extra = [self.guests[arch].dir / "builtin.config"] if name == "builtin" else ()
+                self.kernels[arch, name] = self.k.build(kernel.variant(name, arch, extra))
 
     def prefixes(self):
         """Every prefix of the series builds. Done before the full build, in the same tree and
@@ -238,15 +249,19 @@ class Check:
                                  capture_output=True, text=True)
             self.record("lint", f"rustfmt of {crate}", "pass" if res.returncode == 0 else "fail",
                         (res.stdout + res.stderr)[:300])
-        build_log = (self.s.logs / "build.log").read_text(errors="replace")
-        warnings = rust_warnings(build_log, self.k.build_dir(kernel.variant("")), kernel_crate_key(self.s.tree))
-        self.record("lint", "no rustc or clippy warnings in user_root and rust/kernel/fs (CLIPPY=1)",
-                    "fail" if warnings else "pass", " | ".join(warnings[:3]))
-        modpost = [l for l in build_log.splitlines() if "modpost:" in l and ("WARNING" in l or "ERROR" in l)]
-        self.record("lint", "no modpost warnings", "fail" if modpost else "pass", " | ".join(modpost[:3]))
-        bad, exported = init_exports(self.k.build_dir(kernel.variant("")))
-        self.record("lint", f"no symbol in .init.text is exported ({exported} exports checked)",
-                    "fail" if bad or not exported else "pass", " ".join(bad[:10]))
+        # The main kernel of each architecture: the series has nothing architecture-specific.
+        for arch in sorted({a for a, name in self.kernels if name == "main"}):
+            v = kernel.variant("", arch)
+            on = "" if arch == "x86_64" else f" ({arch})"
+            build_log = (self.s.logs / f"build{'' if arch == 'x86_64' else '-' + arch}.log").read_text(errors="replace")
+            warnings = rust_warnings(build_log, self.k.build_dir(v), kernel_crate_key(self.s.tree))
+            self.record("lint", f"no rustc or clippy warnings in user_root and rust/kernel/fs (CLIPPY=1){on}",
+                        "fail" if warnings else "pass", " | ".join(warnings[:3]))
+            modpost = [l for l in build_log.splitlines() if "modpost:" in l and ("WARNING" in l or "ERROR" in l)]
+            self.record("lint", f"no modpost warnings{on}", "fail" if modpost else "pass", " | ".join(modpost[:3]))
+            bad, exported = init_exports(self.k.build_dir(v))
+            self.record("lint", f"no symbol in .init.text is exported ({exported} exports checked){on}",
+                        "fail" if bad or not exported else "pass", " ".join(bad[:10]))
 
     def debian_config(self):
         """Debian's own configuration with the series keeps RUST and USER_ROOT, and what the
@@ -264,8 +279,8 @@ class Check:
         """Differential fuzzing of the unpacker: each archive boots on stock and on user_root,
         with the same outcome and no crash (scripts/urtest/fuzz.py; `make fuzz` runs more)."""
         from . import fuzz
-        accel = qemu.choose_accel(self.s.accel, self.kernels["main"], self.s.cache)
-        fuzz.run(self.s, seeds, self.kernels["main"], accel=accel, record=self.record,
+        accel = qemu.choose_accel(self.s.accel, self.kernels["x86_64", "main"], self.s.cache)
+        fuzz.run(self.s, seeds, self.kernels["x86_64", "main"], accel=accel, record=self.record,
                  tag="fuzz" + (f"-{self.profile}" if self.profile else ""))
 
     def docs(self):
@@ -279,23 +294,16 @@ class Check:
                     res.stderr[-300:])
 
     def boots(self, cells):
-        accel = qemu.choose_accel(self.s.accel, self.kernels["main"], self.s.cache)
         for cell in cells:
+            accel = qemu.choose_accel(self.s.accel, self.kernels[cell.arch, "main"], self.s.cache, cell.arch)
             if cell.distro:
                 boot = distro.boot(self.distro, cell.distro, cell.user_root(), self.boot_dir / f"{cell.slug}.log",
                                    accel=accel, name=cell.name)
                 boot.expect_console = cell.console_patterns()
                 self.judge(cell, boot)
                 continue
-            boot = qemu.Boot(
-                name=cell.name, kernel=self.kernels[cell.kernel], arch=cell.arch,
-                log=self.boot_dir / f"{cell.slug}.log",
-                initrd=self.guest.path(cell.image) if cell.image else None,
-                disk=self.guest.dir / "disk.img" if cell.disk else None,
-                cmdline=cell.full_cmdline() + (" acpi=noirq" if self.profile == "debug" else ""),
-                memory=cell.memory, cpus=cell.cpus,
-                timeout=cell.timeout * (4 if self.profile == "debug" else 1),
-                expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel)
+            boot = cell_boot(cell, self.kernels[cell.arch, cell.kernel], self.guests[cell.arch],
+                             self.boot_dir / f"{cell.slug}.log", accel, self.profile)
             self.judge(cell, boot)
 
     def judge(self, cell, boot):
@@ -327,7 +335,7 @@ class Check:
             return self.finish(t0)
         if self.profile == "debug":
             self.boots([c for c in cells if c.debug])
-            self.fuzz(FUZZ_SEEDS)
+            self.fuzz(FUZZ_SEEDS_DEBUG)
             return self.finish(t0)
         self.unit()
         self.patches()
@@ -342,6 +350,26 @@ class Check:
         steps.say(f"[check] done in {steps.fmt_secs(time.monotonic() - t0)}")
         self.results.summary(self.dir / "summary.md")
         return 0 if self.results.ok() else 1
+
+
+def cell_boot(cell, kernel_image, guest, log, accel, profile=""):
+    """The qemu.Boot of a cell of the matrix, with the kernel and guest built for it."""
+    boot = qemu.Boot(
+        name=cell.name, kernel=kernel_image, arch=cell.arch, log=log,
+        initrd=guest.path(cell.image) if cell.image else None,
+        disk=guest.dir / "disk.img" if cell.disk else None,
+        cmdline=cell.full_cmdline() + (" acpi=noirq" if profile == "debug" else ""),
+        memory=cell.memory, cpus=cell.cpus, timeout=cell.timeout * (4 if profile == "debug" else 1),
+        expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel)
+    if cell.bootloader == "u-boot":
+        # The boot medium holds this boot's command line in its script: made for each boot.
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(str(log) + ".disk.log", "w") as disk_log:
+            boot.disk = images.u_boot_disk(log.with_suffix(".disk.img"), kernel_image, boot.initrd,
+                                           qemu.kernel_cmdline(boot), disk_log)
+        boot.bios = Path(arches.get(cell.arch).u_boot)
+        boot.expect_output = [r"^U-Boot \d{4}\.\d\d", r"Loading Ramdisk to [0-9a-f]+"]
+    return boot
 
 
 def commit_date():

@@ -32,8 +32,12 @@ PACKAGES = {
     "deb": ["dpkg-dev", "debhelper"],
     "debian-config": ["linux-config-6.12", "dwarves"],
     "distro": ["mmdebstrap", "e2fsprogs", "qemu-system-x86"],  # the Debian image (distro.py)
+    # arm64 guests: the emulator, U-Boot for QEMU's virt board and mkimage for its boot script,
+    # a cross C compiler and C library, and Debian's Rust standard library for arm64 (Debian's
+    # rustc cross-compiles with it: the rustup toolchain cannot fetch another target here).
+    "guest-aarch64": ["qemu-system-arm", "u-boot-qemu", "u-boot-tools", "binutils",
+                      "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libstd-rust-web-dev:arm64"],
 }
-
 
 # Python tools from PyPI, pinned, by group; install_pip() puts a group in a virtual environment.
 PIP = {
@@ -52,18 +56,24 @@ def missing(packages):
     return out
 
 
+def as_root(cmd):
+    """Runs a package-manager command, which needs root."""
+    if os.geteuid() != 0:
+        steps.die(f"need root for: {' '.join(cmd)}")
+    subprocess.run(cmd, check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
 def install(groups=("kernel", "guest")):
     """Installs what is missing, as root, with apt-get and cargo install --locked."""
     want = [p for g in groups for p in PACKAGES[g]]
     todo = missing(want)
     if todo:
         steps.say(f"installing: {' '.join(todo)}")
-        if os.geteuid() != 0:
-            steps.die(f"need root to install packages: {' '.join(todo)}")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *todo],
-                       check=True, env=env)
+        from .foreign import ensure_architecture
+        for arch in sorted({p.split(":")[1] for p in todo if ":" in p}):
+            ensure_architecture(arch)
+        as_root(["apt-get", "update", "-q"])
+        as_root(["apt-get", "install", "-y", "-q", "--no-install-recommends", *todo])
     if "kernel" in groups:
         bindgen = Path.home() / ".cargo/bin/bindgen"
         version = subprocess.run([bindgen, "--version"], capture_output=True, text=True).stdout \

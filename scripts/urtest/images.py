@@ -13,11 +13,12 @@ import os
 import random
 import shutil
 import stat
+import struct
 import subprocess
 from pathlib import Path
 
 from . import arch as arches
-from . import cpio, steps
+from . import cpio, foreign, steps
 from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 GUEST = REPO / "scripts/guest"
@@ -40,10 +41,28 @@ def compress(data, how):
     return data if cmd is None else subprocess.run(cmd, input=data, check=True, capture_output=True).stdout
 
 
-def busybox(arch):
-    if arch != "x86_64":
-        raise steps.StepFailed(f"no busybox for {arch} yet")
-    return Path("/bin/busybox")
+# Debian's arm64 packages for the clients image (runc, util-linux) and the libraries they load.
+CLIENT_PACKAGES = ["busybox-static", "runc", "util-linux", "libc6", "libseccomp2", "libselinux1",
+                   "libpcre2-8-0", "libmount1", "libblkid1", "libsmartcols1", "libcap-ng0",
+                   "libsystemd0", "libudev1", "libtinfo6"]
+CLIENT_PROGRAMS = ["runc", "unshare", "pivot_root", "switch_root"]
+
+
+def busybox(arch, cache=None):
+    """Debian's static busybox for `arch`: the host's, or unpacked from the arch's package."""
+    if arch == "x86_64":
+        return Path("/bin/busybox")
+    return foreign.Sysroot(cache, arches.get(arch).debian).add(["busybox-static"]).program("busybox")
+
+
+def cross_env(arch):
+    """The environment of userspace builds for `arch`: for another architecture, Debian's rustc
+    (its standard library for the target is Debian's libstd-rust-web-dev:<arch>), linking with
+    the cross C compiler."""
+    if not arch.cross:
+        return dict(os.environ)
+    linker = "CARGO_TARGET_" + arch.rust_target.upper().replace("-", "_") + "_LINKER"
+    return {**os.environ, "RUSTC": "/usr/bin/rustc", linker: arch.cross + "gcc"}
 
 
 class Guest:
@@ -65,23 +84,25 @@ class Guest:
     def build_programs(self, log):
         """The kselftests (C and Rust) from the kernel tree, and the VM-only program."""
         self.programs.mkdir(parents=True, exist_ok=True)
-        run = dict(check=True, stdout=log, stderr=subprocess.STDOUT)
+        env = cross_env(self.arch)
+        run = dict(check=True, stdout=log, stderr=subprocess.STDOUT, env=env)
+        cross = [f"CROSS_COMPILE={self.arch.cross}"] if self.arch.cross else []
         subprocess.run(["make", "-C", str(self.s.tree / "tools/testing/selftests/user_root"),
-                        f"OUTPUT={self.programs}", f"ARCH={self.arch.make_arch}",
+                        f"OUTPUT={self.programs}", f"ARCH={self.arch.make_arch}", *cross,
                         str(self.programs / "user_root_test"), str(self.programs / "user_root_rs")],
                        **run)
         target = self.arch.rust_target
         subprocess.run(["cargo", "build", "--quiet", "--release", "--locked", "--target", target,
                         "--manifest-path", str(TESTING / "vm/Cargo.toml"),
                         "--target-dir", str(self.programs / "vm-target")],
-                       env={**os.environ, "RUSTFLAGS": "-C target-feature=+crt-static"}, **run)
+                       **{**run, "env": {**env, "RUSTFLAGS": "-C target-feature=+crt-static"}})
         shutil.copy2(self.programs / "vm-target" / target / "release/user_root_vm",
                      self.programs / "user_root_vm")
         # The kselftests installed as `make install` does, with their runner.
         install = self.programs / "kselftest"
         shutil.rmtree(install, ignore_errors=True)
         subprocess.run(["make", "-C", str(self.s.tree / "tools/testing/selftests"), "TARGETS=user_root",
-                        f"ARCH={self.arch.make_arch}", f"O={self.programs / 'kselftest-build'}",
+                        f"ARCH={self.arch.make_arch}", *cross, f"O={self.programs / 'kselftest-build'}",
                         f"INSTALL_PATH={install}", "install"], **run)
 
     def build_modules(self, log):
@@ -108,7 +129,7 @@ class Guest:
         for d in ("proc", "sys", "bin", "sbin", "selftests", "vm", "newroot"):
             w.dir(d)
         w.dir("tmp", 0o1777)
-        w.file("bin/busybox", busybox(self.arch.name).read_bytes(), 0o755)
+        w.file("bin/busybox", busybox(self.arch.name, self.s.cache).read_bytes(), 0o755)
         w.symlink("bin/sh", "busybox")
         for a in APPLETS:
             w.symlink(f"bin/{a}", "busybox")
@@ -161,7 +182,7 @@ class Guest:
         # that the guest still reports, then names that cannot be created.
         small = cpio.Writer()
         small.dir("dev").node("dev/console", "c", 5, 1).dir("bin")
-        small.file("bin/busybox", busybox(self.arch.name).read_bytes(), 0o755).symlink("bin/sh", "busybox")
+        small.file("bin/busybox", busybox(self.arch.name, self.s.cache).read_bytes(), 0o755).symlink("bin/sh", "busybox")
         small.file("init", (GUEST / "minimal-init.sh").read_bytes(), 0o755)
         for i in range(20):
             small.file(f"filler-{i:02d}", b"x")
@@ -196,13 +217,18 @@ class Guest:
         w = cpio.Writer()
         for d in ("bin", "sbin", "dev", "proc", "sys", "tmp", "run", "etc"):
             w.dir(d)
-        bb = busybox(self.arch.name).read_bytes()
+        bb = busybox(self.arch.name, self.s.cache).read_bytes()
         w.file("bin/busybox", bb, 0o755)
         for a in "sh cat cp echo grep ls mkdir mount sed stat test umount reboot sync head".split():
             w.symlink(f"bin/{a}", "busybox")
-        for path in host_programs_with_libs(["runc", "unshare", "pivot_root", "switch_root"]):
-            w.parents(str(path))
-            w.file(str(path), path.read_bytes(), 0o755)
+        if self.arch.cross:
+            sysroot = foreign.Sysroot(self.s.cache, self.arch.debian).add(CLIENT_PACKAGES)
+            files = sysroot.with_libs(CLIENT_PROGRAMS)
+        else:
+            files = [(str(p).lstrip("/"), p) for p in host_programs_with_libs(CLIENT_PROGRAMS)]
+        for guest_path, host_path in files:
+            w.parents(guest_path)
+            w.file(guest_path, host_path.read_bytes(), 0o755)
         w.file("init", (GUEST / "clients.sh").read_bytes(), 0o755)
         w.file("newroot-init.sh", (GUEST / "newroot-init.sh").read_bytes(), 0o755)
         # The container: busybox, and the spec that `runc spec` writes, made to run without a
@@ -225,20 +251,59 @@ class Guest:
         w.symlink("bundle/rootfs/bin/sh", "busybox")
         self.dir.mkdir(parents=True, exist_ok=True)
         self.path("clients").write_bytes(gzip.compress(w.bytes(), 1, mtime=0))
-        versions = subprocess.run(["runc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        versions = (f"Debian's {self.arch.debian} packages in {sysroot.dir}" if self.arch.cross else
+                    subprocess.run(["runc", "--version"], capture_output=True, text=True).stdout.split("\n")[0])
         print(f"clients: {self.path('clients')}: {versions}", file=log)
 
     def build(self):
         """Test programs, images, disk and clients."""
         logs = self.s.logs
+        suffix = "" if self.arch.name == "x86_64" else f"-{self.arch.name}"
         steps.logged("programs", f"selftests and the VM program ({self.arch.rust_target}, static)",
-                     logs / "programs.log", self.build_programs)
+                     logs / f"programs{suffix}.log", self.build_programs)
         steps.logged("modules", "the kernel crate's test modules (make M=, the top-level Kbuild)",
-                     logs / "modules.log", self.build_modules)
-        steps.logged("images", "initramfs images, built-in archive and test disk",
-                     logs / "images.log", self.build_images)
-        steps.logged("clients", "clients image: busybox, runc and util-linux from Debian",
-                     logs / "clients.log", self.build_clients)
+                     logs / f"modules{suffix}.log", self.build_modules)
+        steps.logged("images", f"initramfs images, built-in archive and test disk ({self.arch.name})",
+                     logs / f"images{suffix}.log", self.build_images)
+        steps.logged("clients", f"clients image: busybox, runc and util-linux from Debian ({self.arch.debian})",
+                     logs / f"clients{suffix}.log", self.build_clients)
+
+
+def u_boot_disk(dest, kernel, initrd, bootargs, log):
+    """A disk as a board's boot medium: one partition with the kernel Image, the initramfs and a
+    boot script that U-Boot's distro boot finds and runs. `booti` hands the initramfs over in
+    the device tree's /chosen node (linux,initrd-start and -end), as on a board."""
+    dest = Path(dest)
+    tree = dest.with_name(dest.name + ".d")
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    shutil.copy2(kernel, tree / "Image")
+    shutil.copy2(initrd, tree / "initrd.img")
+    (tree / "boot.txt").write_text(
+        f"setenv bootargs \"{bootargs}\"\n"
+        "load virtio 0:1 ${kernel_addr_r} Image\n"
+        "load virtio 0:1 ${ramdisk_addr_r} initrd.img\n"
+        "booti ${kernel_addr_r} ${ramdisk_addr_r}:${filesize} ${fdtcontroladdr}\n")
+    run = dict(check=True, stdout=log, stderr=subprocess.STDOUT)
+    subprocess.run(["mkimage", "-A", "arm64", "-O", "linux", "-T", "script", "-C", "none", "-n", "user_root test",
+                    "-d", str(tree / "boot.txt"), str(tree / "boot.scr")], **run)
+    size_mib = (sum(f.stat().st_size for f in tree.iterdir()) >> 20) + 16
+    part = dest.with_name(dest.name + ".part")
+    part.unlink(missing_ok=True)
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-F", "-E", "root_owner=0:0", "-d", str(tree), str(part),
+                    f"{size_mib}M"], **run)
+    with open(dest, "wb") as disk, open(part, "rb") as fs:
+        disk.write(mbr(start=2048, sectors=size_mib << 11))
+        disk.seek(1 << 20)
+        shutil.copyfileobj(fs, disk)
+    part.unlink()
+    return dest
+
+
+def mbr(start, sectors):
+    """A DOS partition table with one bootable Linux partition (LBA addressing only)."""
+    entry = struct.pack("<B3sB3sII", 0x80, b"\xfe\xff\xff", 0x83, b"\xfe\xff\xff", start, sectors)
+    return bytes(446) + entry + bytes(48) + b"\x55\xaa"
 
 
 def header_offset(archive, name):

@@ -33,6 +33,7 @@ class Cell:
     files: tuple = ()
     switch: str = ""
     distro: str = ""
+    bootloader: str = ""
     console: tuple = ()
     memory: str = "512M"
     cpus: int = 2
@@ -88,6 +89,11 @@ def validate(cell):
                               f"{', '.join(GENERATORS)}, and no image or disk of its own")
     elif not cell.image and not cell.disk and cell.kernel != "builtin":
         raise MatrixError(f"{where}: nothing to boot from: no image, disk or built-in initramfs")
+    if cell.bootloader and (cell.bootloader != "u-boot" or not arches.get(cell.arch).u_boot
+                            or not cell.image or cell.disk):
+        raise MatrixError(f"{where}: bootloader = \"u-boot\" needs an architecture with Debian's U-Boot "
+                          f"for QEMU ({', '.join(a for a, x in arches.ARCHES.items() if x.u_boot)}), "
+                          "an image and no disk: its disk is the boot medium")
     if cell.expect.startswith("disk") and not cell.disk:
         raise MatrixError(f"{where}: expect={cell.expect} needs the disk")
     for m in cell.console:
@@ -160,6 +166,7 @@ def markdown(cells):
            "|---|---|---|---|---|---|---|---|"]
     for c in cells:
         image = c.image or (f"Debian's, by {c.distro}" if c.distro else "-")
+        image += ", by U-Boot" if c.bootloader == "u-boot" else ""
         out.append(f"| {c.name} | {c.arch} | {c.kernel} | {image} | {'yes' if c.disk or c.distro else '-'} | "
                    f"`{c.full_cmdline()}` | {c.expect} | {', '.join(c.console) or '-'} |")
     return "\n".join(out) + "\n"

@@ -37,6 +37,8 @@ class Boot:
     require: list = field(default_factory=list)         # names of results that must be reported
     extra: list = field(default_factory=list)           # more QEMU arguments
     accel: str = "tcg"
+    bios: Path | None = None    # firmware that loads the kernel itself (U-Boot) from `disk`
+    expect_output: list = field(default_factory=list)   # regexes any console line must match
 
 
 @dataclass
@@ -59,12 +61,21 @@ class Verdict:
                 f" ({self.accel}, {self.seconds:.1f}s){tail}")
 
 
+def kernel_cmdline(boot):
+    """The kernel command line: the serial console, a panic restarts (so QEMU exits), and the
+    boot's own words."""
+    return f"console={arches.get(boot.arch).console} panic=-1 oops=panic {boot.cmdline}".strip()
+
+
 def command(boot):
     a = arches.get(boot.arch)
-    cmdline = f"console={a.console} panic=-1 oops=panic {boot.cmdline}".strip()
     cmd = [a.qemu, *a.machine, "-accel", boot.accel, "-m", boot.memory, "-smp", str(boot.cpus),
-           "-nographic", "-no-reboot", "-kernel", str(boot.kernel), "-append", cmdline]
-    if boot.initrd:
+           "-nographic", "-no-reboot"]
+    if boot.bios:  # the firmware finds kernel, initramfs and command line on the disk
+        cmd += ["-bios", str(boot.bios)]
+    else:
+        cmd += ["-kernel", str(boot.kernel), "-append", kernel_cmdline(boot)]
+    if boot.initrd and not boot.bios:
         cmd += ["-initrd", str(boot.initrd)]
     if boot.disk:
         cmd += ["-drive", f"file={boot.disk},format=raw,if=virtio,snapshot=on"]
@@ -106,6 +117,10 @@ def judge(boot, report, timed_out, rc, elapsed):
     results = [asdict(r) for r in report.results]
     for pattern in boot.expect_console:  # kernel messages: only kernel lines count
         hit = next((i for i, text in report.kernel if re.search(pattern, text)), None)
+        results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
+                        "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
+    for pattern in boot.expect_output:  # the boot loader's lines, or any other
+        hit = next((i for i, text in enumerate(report.lines) if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
     reported = [r["name"] for r in results]

@@ -43,6 +43,9 @@ class MatrixTest(unittest.TestCase):
             "two cells are named": GOOD + GOOD,
             "needs the disk": GOOD.replace('expect = "on"', 'expect = "disk-on"'),
             "unknown arch": GOOD.replace('expect = "on"', 'expect = "on"\narch = "sparc"'),
+            "needs an architecture with Debian's U-Boot": GOOD + 'bootloader = "u-boot"\n',
+            "an image and no disk": GOOD.replace('image = "initramfs"', 'disk = true') +
+            'arch = "aarch64"\nbootloader = "u-boot"\n',
         }
         for why, text in cases.items():
             with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why):

@@ -46,6 +46,24 @@ class Verdict(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("-smp") + 1], "2")
         self.assertIn("-no-reboot", cmd)
 
+    def test_an_arm64_boot_uses_the_virt_board_and_its_serial_port(self):
+        cmd = qemu.command(qemu.Boot(name="t", kernel=Path("Image"), log=Path("l"), arch="aarch64"))
+        self.assertEqual(cmd[0], "qemu-system-aarch64")
+        self.assertTrue(cmd[cmd.index("-M") + 1].startswith("virt,"))
+        self.assertTrue(cmd[cmd.index("-append") + 1].startswith("console=ttyAMA0 "))
+
+    def test_with_a_boot_loader_qemu_loads_no_kernel_itself(self):
+        cmd = qemu.command(qemu.Boot(name="t", kernel=Path("Image"), log=Path("l"), arch="aarch64",
+                                     initrd=Path("i.img"), disk=Path("boot.img"), bios=Path("u-boot.bin")))
+        for option in ("-kernel", "-initrd", "-append"):
+            self.assertNotIn(option, cmd)
+        self.assertEqual(cmd[cmd.index("-bios") + 1], "u-boot.bin")
+        self.assertIn("file=boot.img,format=raw,if=virtio,snapshot=on", cmd)
+
+    def test_boot_loader_lines_are_matched_anywhere_in_the_console(self):
+        self.assertTrue(judge("pass.log", expect_output=[r"user_root: guest up"]).ok)
+        self.assertFalse(judge("pass.log", expect_output=[r"^U-Boot \d{4}"]).ok)
+
 
 if __name__ == "__main__":
     unittest.main()
