@@ -64,7 +64,7 @@ def cmd_boot(s, args):
 
 
 def cmd_check(s, args):
-    return check.Check(s, "debug" if args.debug else "").run()
+    return check.Check(s, "debug" if args.debug else "arch" if args.arch else "").run()
 
 
 def cmd_demo(s, args):
@@ -152,6 +152,7 @@ def main(argv=None):
     p.add_argument("append", nargs="*", help="more words for the kernel command line")
     p = sub.add_parser("check", help="run every test")
     p.add_argument("--debug", action="store_true", help="the debug cells on the KASAN + lockdep kernel")
+    p.add_argument("--arch", action="store_true", help="the cells of the other architectures (riscv64)")
     sub.add_parser("demo", help="build, boot with and without user_root, show pivot_root")
     p = sub.add_parser("bench", help="boot-time and memory cost of user_root (out/bench)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

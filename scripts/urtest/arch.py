@@ -18,6 +18,7 @@ class Arch:
     cross: str = ""            # CROSS_COMPILE= of userspace C programs ("" when native)
     cross_packages: tuple = () # Debian packages that cross-compile its userspace
     u_boot: str = ""           # Debian's U-Boot for QEMU's board (package u-boot-qemu), if any
+    debian_port: bool = True   # whether Debian 12 has the architecture: its busybox, runc, Rust std
 
 
 ARCHES = {
@@ -34,6 +35,15 @@ ARCHES = {
         packages=("qemu-system-arm",), debian="arm64", cross="aarch64-linux-gnu-",
         cross_packages=("gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libstd-rust-web-dev:arm64"),
         u_boot="/usr/lib/u-boot/qemu_arm64/u-boot.bin"),
+    # QEMU's riscv64 virt board with Debian's OpenSBI as the firmware. Debian 12 has no riscv64
+    # port, so its guest is C only (the kselftest and a minimal init, cross-compiled).
+    "riscv64": Arch(
+        name="riscv64", make_arch="riscv", image="arch/riscv/boot/Image", image_target="Image",
+        rust_target="riscv64gc-unknown-linux-gnu", qemu="qemu-system-riscv64",
+        machine=["-M", "virt", "-bios", "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"],
+        console="ttyS0", packages=("qemu-system-misc", "opensbi"), debian="riscv64",
+        cross="riscv64-linux-gnu-", cross_packages=("gcc-riscv64-linux-gnu", "libc6-dev-riscv64-cross"),
+        debian_port=False),
 }
 
 

@@ -37,6 +37,9 @@ PACKAGES = {
     # rustc cross-compiles with it: the rustup toolchain cannot fetch another target here).
     "guest-aarch64": ["qemu-system-arm", "u-boot-qemu", "u-boot-tools", "binutils",
                       "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libstd-rust-web-dev:arm64"],
+    # riscv64 guests (make check-arch): the emulator, Debian's OpenSBI, a cross C compiler and C
+    # library; Debian 12 has no riscv64 port for anything more.
+    "guest-riscv64": ["qemu-system-misc", "opensbi", "gcc-riscv64-linux-gnu", "libc6-dev-riscv64-cross"],
 }
 
 # Python tools from PyPI, pinned, by group; install_pip() puts a group in a virtual environment.

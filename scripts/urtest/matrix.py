@@ -14,7 +14,7 @@ GENERATORS = ("initramfs-tools", "dracut")
 EXPECT = ("on", "off", "disk-on", "disk-off")
 IMAGES = ("initramfs", "initramfs-none", "initramfs-gzip", "initramfs-zstd", "initramfs-xz",
           "initramfs-lz4", "concat", "truncated", "corrupt-header", "corrupt-stream", "garbage",
-          "initramfs-48m", "clients", "kselftest", "create-fails")
+          "initramfs-48m", "clients", "kselftest", "create-fails", "minimal")
 
 
 class MatrixError(Exception):
@@ -39,6 +39,7 @@ class Cell:
     cpus: int = 2
     timeout: int = 300
     debug: bool = False
+    run_by: str = "check"   # or "check-arch": booted by `make check-arch` only
 
     @property
     def slug(self):
@@ -63,7 +64,7 @@ class Cell:
         """Results the guest's programs must report in this boot (see protocol.REQUIRED)."""
         if self.distro:
             return protocol.REQUIRED["distro"]
-        if self.image in ("clients", "kselftest", "create-fails"):
+        if self.image in ("clients", "kselftest", "create-fails", "minimal"):
             return protocol.REQUIRED[self.image]
         required = protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else protocol.REQUIRED["switch"])
         return required + (protocol.REQUIRED["ima"] if "ima_policy=" in self.cmdline else [])
@@ -89,6 +90,11 @@ def validate(cell):
                               f"{', '.join(GENERATORS)}, and no image or disk of its own")
     elif not cell.image and not cell.disk and cell.kernel != "builtin":
         raise MatrixError(f"{where}: nothing to boot from: no image, disk or built-in initramfs")
+    if cell.run_by not in ("check", "check-arch"):
+        raise MatrixError(f"{where}: run_by is check or check-arch")
+    if not arches.get(cell.arch).debian_port and (cell.image != "minimal" or cell.kernel != "main"):
+        raise MatrixError(f"{where}: Debian 12 has no {cell.arch} port, so its cells boot the main "
+                          "kernel with the C-only image \"minimal\"")
     if cell.bootloader and (cell.bootloader != "u-boot" or not arches.get(cell.arch).u_boot
                             or not cell.image or cell.disk):
         raise MatrixError(f"{where}: bootloader = \"u-boot\" needs an architecture with Debian's U-Boot "
@@ -167,6 +173,7 @@ def markdown(cells):
     for c in cells:
         image = c.image or (f"Debian's, by {c.distro}" if c.distro else "-")
         image += ", by U-Boot" if c.bootloader == "u-boot" else ""
-        out.append(f"| {c.name} | {c.arch} | {c.kernel} | {image} | {'yes' if c.disk or c.distro else '-'} | "
+        name = c.name + (" (`make check-arch`)" if c.run_by == "check-arch" else "")
+        out.append(f"| {name} | {c.arch} | {c.kernel} | {image} | {'yes' if c.disk or c.distro else '-'} | "
                    f"`{c.full_cmdline()}` | {c.expect} | {', '.join(c.console) or '-'} |")
     return "\n".join(out) + "\n"

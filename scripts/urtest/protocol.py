@@ -58,6 +58,8 @@ REQUIRED = {
     "ima": ["the initramfs's /init is measured exactly when the initramfs is on a ramfs"],
     # scripts/guest/minimal-init.sh
     "create-fails": ["the initramfs /init ran with what could be created"],
+    # tools/testing/user_root/minimal-init.c: the C kselftest, and the kernel's own Rust doctests
+    "minimal": ["root.detected_kind_matches_ur_expect", "rust_doctest_kernel_fs_sb_rs_0"],
     # the installed kselftests, run by their runner
     "kselftest": ["selftests: user_root: user_root_test", "selftests: user_root: user_root_rs"],
 }

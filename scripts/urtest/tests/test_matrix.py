@@ -46,6 +46,8 @@ class MatrixTest(unittest.TestCase):
             "needs an architecture with Debian's U-Boot": GOOD + 'bootloader = "u-boot"\n',
             "an image and no disk": GOOD.replace('image = "initramfs"', 'disk = true') +
             'arch = "aarch64"\nbootloader = "u-boot"\n',
+            "has no riscv64 port": GOOD + 'arch = "riscv64"\n',
+            "run_by is check or check-arch": GOOD + 'run_by = "nightly"\n',
         }
         for why, text in cases.items():
             with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why):
