@@ -108,19 +108,20 @@ class Check:
 
     def build(self, cells=()):
         deps.install(("kernel", "guest"))
-        if self.profile == "arch":
-            self.k.apply()
-            self.build_arches(cells)
-            return
-        if self.profile != "debug":
+        if not self.profile:
             self.prefixes()
         # Recompile user_root every time, so that its rustc and clippy warnings are always seen;
         # the kernel crate only when its warnings for these sources were not seen yet.
         for f in (self.s.tree / "fs/user_root").glob("*.rs"):
             f.touch()
         self.k.apply()
-        if kernel_crate_key(self.s.tree) not in kernel_crate_memo(self.k.build_dir(kernel.variant(""))):
+        key = kernel_crate_key(self.s.tree)
+        if any(key not in kernel_crate_memo(self.k.build_dir(kernel.variant("", arch)))
+               for arch in {c.arch for c in cells} | ({"x86_64"} if self.profile != "arch" else set())):
             (self.s.tree / "rust/kernel/fs.rs").touch()
+        if self.profile == "arch":
+            self.build_arches(cells)
+            return
         x86 = "x86_64"
         self.kernels[x86, "main"] = self.k.build(kernel.variant(""))
         if self.profile == "debug":
@@ -141,14 +142,19 @@ class Check:
         """The kernels and guests the cells need, beyond the x86_64 main kernel and guest."""
         x86 = "x86_64"
         for arch in sorted({c.arch for c in cells}, key=lambda a: a != x86):
-            if arch != x86:
-                deps.install((f"guest-{arch}",))
-                self.kernels[arch, "main"] = self.k.build(kernel.variant("", arch))
-                self.guests[arch] = images.Guest(self.s, self.k, arch)
-                self.guests[arch].build()
-            for name in sorted({c.kernel for c in cells if c.arch == arch} - {"main", "distro"}):
-                extra = [self.guests[arch].dir / "builtin.config"] if name == "builtin" else ()
-                self.kernels[arch, name] = self.k.build(kernel.variant(name, arch, extra))
+            try:
+                if arch != x86:
+                    deps.install((f"guest-{arch}",))
+                    self.kernels[arch, "main"] = self.k.build(kernel.variant("", arch))
+                    self.guests[arch] = images.Guest(self.s, self.k, arch)
+                    self.guests[arch].build()
+                for name in sorted({c.kernel for c in cells if c.arch == arch} - {"main", "distro"}):
+                    extra = [self.guests[arch].dir / "builtin.config"] if name == "builtin" else ()
+                    self.kernels[arch, name] = self.k.build(kernel.variant(name, arch, extra))
+            except (steps.StepFailed, subprocess.CalledProcessError) as err:
+                # One architecture's failure leaves the others' results standing.
+                self.record("setup", f"build ({arch})", "fail", err)
+                self.kernels.pop((arch, "main"), None)
 
     def prefixes(self):
         """Every prefix of the series builds. Done before the full build, in the same tree and
@@ -292,7 +298,7 @@ class Check:
         try:
             for name, status, detail in bsp.run(self.s):
                 self.record("bsp", name, status, detail)
-        except steps.StepFailed as err:
+        except (steps.StepFailed, subprocess.CalledProcessError, OSError) as err:
             self.record("bsp", "make bsp", "fail", err)
 
     def fuzz(self, seeds):
@@ -315,6 +321,9 @@ class Check:
 
     def boots(self, cells):
         for cell in cells:
+            if (cell.arch, cell.kernel if cell.kernel != "distro" else "main") not in self.kernels:
+                self.record(f"boot: {cell.name}", "boot", "fail", f"its {cell.arch} kernel did not build")
+                continue
             accel = qemu.choose_accel(self.s.accel, self.kernels[cell.arch, "main"], self.s.cache, cell.arch)
             if cell.distro:
                 boot = distro.boot(self.distro, cell.distro, cell.user_root(), self.boot_dir / f"{cell.slug}.log",
@@ -322,8 +331,12 @@ class Check:
                 boot.expect_console = cell.console_patterns()
                 self.judge(cell, boot)
                 continue
-            boot = cell_boot(cell, self.kernels[cell.arch, cell.kernel], self.guests[cell.arch],
-                             self.boot_dir / f"{cell.slug}.log", accel, self.profile)
+            try:
+                boot = cell_boot(cell, self.kernels[cell.arch, cell.kernel], self.guests[cell.arch],
+                                 self.boot_dir / f"{cell.slug}.log", accel, self.profile)
+            except (steps.StepFailed, subprocess.CalledProcessError) as err:
+                self.record(f"boot: {cell.name}", "boot medium", "fail", err)
+                continue
             self.judge(cell, boot)
 
     def judge(self, cell, boot):

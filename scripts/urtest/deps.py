@@ -45,8 +45,11 @@ PACKAGES = {
 # Python tools from PyPI, pinned, by group; install_pip() puts a group in a virtual environment.
 PIP = {
     # oelint-adv, the BitBake metadata linter, with the parser and release data its findings
-    # depend on
-    "bsp": ["oelint-adv==9.11.2", "oelint-parser==8.13.2", "oelint-data==1.5.26"],
+    # depend on, and everything they pull in (pip freeze of that install), so that a new release
+    # of a dependency cannot change the findings
+    "bsp": ["oelint-adv==9.11.2", "oelint-parser==8.13.2", "oelint-data==1.5.26", "anytree==2.13.0",
+            "argcomplete==3.7.2", "colorama==0.4.6", "deprecated==1.3.1", "regex==2026.9.29",
+            "urllib3==2.8.0", "wrapt==2.5.2"],
 }
 
 
@@ -57,6 +60,21 @@ def missing(packages):
         if "install ok installed" not in res.stdout:
             out.append(p)
     return out
+
+
+# Packages of another architecture that must be the very version of the host's: Multi-Arch:
+# same, so a newer one would upgrade the host's rustc in the middle of a run.
+SAME_VERSION_AS_HOST = ("libstd-rust-web-dev",)
+
+
+def same_as_host(package):
+    """`package`, pinned to the host's version of it where SAME_VERSION_AS_HOST says so."""
+    name = package.split(":")[0]
+    if ":" not in package or name not in SAME_VERSION_AS_HOST:
+        return package
+    native = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+    res = subprocess.run(["dpkg-query", "-W", "-f=${Version}", f"{name}:{native}"], capture_output=True, text=True)
+    return f"{package}={res.stdout.strip()}" if res.returncode == 0 and res.stdout.strip() else package
 
 
 def as_root(cmd):
@@ -76,7 +94,7 @@ def install(groups=("kernel", "guest")):
         for arch in sorted({p.split(":")[1] for p in todo if ":" in p}):
             ensure_architecture(arch)
         as_root(["apt-get", "update", "-q"])
-        as_root(["apt-get", "install", "-y", "-q", "--no-install-recommends", *todo])
+        as_root(["apt-get", "install", "-y", "-q", "--no-install-recommends", *map(same_as_host, todo)])
     if "kernel" in groups:
         bindgen = Path.home() / ".cargo/bin/bindgen"
         version = subprocess.run([bindgen, "--version"], capture_output=True, text=True).stdout \

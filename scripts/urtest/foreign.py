@@ -4,9 +4,11 @@
 The guest of an arm64 cell needs arm64 programs: busybox, runc, util-linux, and the shared
 libraries they load. They are taken from the packages of the archive that apt on this machine
 already uses (the architecture is added to dpkg, so `apt-get download pkg:arm64` works), and
-unpacked with dpkg-deb into a sysroot in the cache: nothing of another architecture is installed.
+unpacked with dpkg-deb into a sysroot in the cache rather than installed. (The one arm64 package
+that is installed is Debian's Rust standard library, with its dependencies: see deps.py.)
 """
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -38,23 +40,41 @@ class Sysroot:
         self.dir = Path(cache) / f"sysroot-{debian_arch}"
         self.debs = self.dir.with_name(self.dir.name + "-debs")
 
+    def candidate(self, pkg):
+        """The version of `pkg` that apt would download now."""
+        out = subprocess.run(["apt-cache", "policy", f"{pkg}:{self.arch}"], capture_output=True,
+                             text=True).stdout
+        m = re.search(r"Candidate: (\S+)", out)
+        if not m or m.group(1) == "(none)":
+            raise steps.StepFailed(f"apt knows no {pkg}:{self.arch} (is {self.arch} added to dpkg?)")
+        return m.group(1)
+
     def add(self, packages):
-        """Downloads and unpacks the packages not unpacked yet."""
+        """Downloads and unpacks the packages whose current version is not unpacked yet. The
+        stamp names the version and is written last, so an interrupted run unpacks again; a new
+        version in the archive (a security update) starts the sysroot afresh."""
         ensure_architecture(self.arch)
         self.debs.mkdir(parents=True, exist_ok=True)
         for pkg in packages:
             stamp = self.debs / f"{pkg}.unpacked"
-            if stamp.exists():
+            version = self.candidate(pkg)
+            if stamp.exists() and stamp.read_text().strip() == version:
                 continue
-            before = set(self.debs.glob("*.deb"))
-            res = subprocess.run(["apt-get", "download", "-q", f"{pkg}:{self.arch}"], cwd=self.debs,
-                                 capture_output=True, text=True)
-            got = set(self.debs.glob("*.deb")) - before
-            if res.returncode or not got:
-                raise steps.StepFailed(f"apt-get download {pkg}:{self.arch} failed: {res.stderr.strip()[-300:]}")
-            for deb in got:
-                subprocess.run(["dpkg-deb", "-x", str(deb), str(self.dir)], check=True)
-                stamp.write_text(deb.name + "\n")
+            if stamp.exists():  # an older version: no file of it may linger
+                shutil.rmtree(self.dir, ignore_errors=True)
+                for old in self.debs.glob("*.unpacked"):
+                    old.unlink()
+                return self.add(packages)
+            for old in self.debs.glob(f"{pkg}_*.deb"):  # what an interrupted run left
+                old.unlink()
+            res = subprocess.run(["apt-get", "download", "-q", f"{pkg}:{self.arch}={version}"],
+                                 cwd=self.debs, capture_output=True, text=True)
+            debs = sorted(self.debs.glob(f"{pkg}_*.deb"))
+            if res.returncode or not debs:
+                raise steps.StepFailed(f"apt-get download {pkg}:{self.arch}={version} failed: "
+                                       f"{res.stderr.strip()[-300:]}")
+            subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(self.dir)], check=True)
+            stamp.write_text(version + "\n")
         return self
 
     def program(self, name):

@@ -90,6 +90,8 @@ def validate(cell):
                               f"{', '.join(GENERATORS)}, and no image or disk of its own")
     elif not cell.image and not cell.disk and cell.kernel != "builtin":
         raise MatrixError(f"{where}: nothing to boot from: no image, disk or built-in initramfs")
+    if cell.arch != "x86_64" and (cell.debug or cell.distro or cell.kernel in ("default-on", "no-user-root")):
+        raise MatrixError(f"{where}: the debug, Debian and variant kernels are built for x86_64 only")
     if cell.run_by not in ("check", "check-arch"):
         raise MatrixError(f"{where}: run_by is check or check-arch")
     if not arches.get(cell.arch).debian_port and (cell.image != "minimal" or cell.kernel != "main"):

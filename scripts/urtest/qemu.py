@@ -179,6 +179,8 @@ def kvm_works(kernel, cache, arch="x86_64"):
 
 
 def choose_accel(setting, kernel, cache, arch="x86_64"):
+    if arch != "x86_64":  # another architecture is emulated, whatever the setting
+        return "tcg"
     if setting in ("tcg", "kvm"):
         return setting
     return "kvm" if kvm_works(kernel, cache, arch) else "tcg"

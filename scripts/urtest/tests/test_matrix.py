@@ -48,6 +48,7 @@ class MatrixTest(unittest.TestCase):
             'arch = "aarch64"\nbootloader = "u-boot"\n',
             "has no riscv64 port": GOOD + 'arch = "riscv64"\n',
             "run_by is check or check-arch": GOOD + 'run_by = "nightly"\n',
+            "built for x86_64 only": GOOD + 'arch = "aarch64"\ndebug = true\n',
         }
         for why, text in cases.items():
             with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why):
