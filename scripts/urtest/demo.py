@@ -54,7 +54,7 @@ root. PID 1 built a new root and {first(on, '# PID 1:')}; after detaching the
 initramfs: {freed or '(no memory report)'}.
 The same kernel without user_root shows
     {stock_line}
-and there {first(off, '# PID 1:')}, as on stock 6.12.
+and there {first(off, '# PID 1:').split(", which is what")[0]}, as on stock 6.12.
 Kernel image: {image}
 Patch series: {out}/ (git am onto a pristine 6.12.y tree)
 Console logs: {s.out / 'demo'}/""")
