@@ -11,7 +11,7 @@ export KSRC OUT CACHE JOBS UR_ACCEL
 
 URTEST := PYTHONPATH=$(CURDIR)/scripts python3 -m urtest
 
-.PHONY: help demo check check-debug check-arch fuzz debian-config bench bsp patches kernel guest deps refresh matrix clean
+.PHONY: help demo check check-debug check-arch fuzz soak debian-config bench bsp patches kernel guest deps refresh matrix clean
 
 help:
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,6 +31,9 @@ check-arch: ## the cells of the architectures beyond make check's (riscv64)
 
 fuzz: ## N=1000 archives from SEED=0 on stock and user_root (DEBUG=1: KASAN kernel)
 	@$(URTEST) fuzz -n $(or $(N),1000) --seed $(or $(SEED),0) $(if $(DEBUG),--debug)
+
+soak: ## N=200 boots of PID 1 switching root while usermode helpers run, on 2 and 4 vCPUs
+	@$(URTEST) soak -n $(or $(N),200)
 
 debian-config: ## Debian's kernel config with the series: what changes; build what it touches
 	@$(URTEST) debian-config

@@ -38,6 +38,23 @@ impl InitContext {
         Self(PhantomData)
     }
 
+    /// Fails with `ENOMEM` if `fail_user_root=` says that the boot operation `op`, about to run,
+    /// is to fail (`CONFIG_USER_ROOT_FAULT_INJECTION`); the failure is reported with `op`.
+    #[link_section = ".init.text"]
+    pub(crate) fn injected_fault(&self, op: &str) -> Result {
+        #[cfg(CONFIG_USER_ROOT_FAULT_INJECTION)]
+        {
+            // SAFETY: by the type invariant init memory, where the function lives, is still there.
+            if unsafe { bindings::user_root_should_fail() } {
+                pr_warn!("fault injection: {op} fails with ENOMEM\n");
+                return Err(ENOMEM);
+            }
+        }
+        #[cfg(not(CONFIG_USER_ROOT_FAULT_INJECTION))]
+        let _ = op;
+        Ok(())
+    }
+
     /// Mounts a new instance of `fstype`, named `source`, on `target`.
     ///
     /// `options` is the comma-separated option string of `mount(2)`. Options that do not fit in a
@@ -50,6 +67,7 @@ impl InitContext {
         fstype: &CStr,
         options: Option<&CStr>,
     ) -> Result {
+        self.injected_fault("init_mount")?;
         // `init_mount()` takes the options as a whole page, like `mount(2)` copies them from
         // userspace: it terminates the page at its last byte and the file system parses it in
         // place.
@@ -83,6 +101,7 @@ impl InitContext {
     /// Detaches the mount whose root `name` resolves to (mounts stacked there are followed).
     #[link_section = ".init.text"]
     pub(crate) fn umount_detach(&self, name: &CStr) -> Result {
+        self.injected_fault("init_umount")?;
         // SAFETY: `name` is NUL-terminated; by the type invariant init memory is still there.
         to_result(unsafe { bindings::init_umount(name.as_char_ptr(), MNT_DETACH) })
     }
@@ -90,6 +109,7 @@ impl InitContext {
     /// Changes the current working directory.
     #[link_section = ".init.text"]
     pub(crate) fn chdir(&self, name: &CStr) -> Result {
+        self.injected_fault("init_chdir")?;
         // SAFETY: `name` is NUL-terminated; by the type invariant init memory is still there.
         to_result(unsafe { bindings::init_chdir(name.as_char_ptr()) })
     }
@@ -97,6 +117,7 @@ impl InitContext {
     /// Changes the current root directory.
     #[link_section = ".init.text"]
     pub(crate) fn chroot(&self, name: &CStr) -> Result {
+        self.injected_fault("init_chroot")?;
         // SAFETY: `name` is NUL-terminated; by the type invariant init memory is still there.
         to_result(unsafe { bindings::init_chroot(name.as_char_ptr()) })
     }
@@ -105,6 +126,7 @@ impl InitContext {
     /// mount at `put_old`, as `pivot_root(2)` does.
     #[link_section = ".init.text"]
     pub(crate) fn pivot_root(&self, new_root: &CStr, put_old: &CStr) -> Result {
+        self.injected_fault("init_pivot_root")?;
         // SAFETY: both names are NUL-terminated; by the type invariant init memory is still there.
         to_result(unsafe {
             bindings::init_pivot_root(new_root.as_char_ptr(), put_old.as_char_ptr())

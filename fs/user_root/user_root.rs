@@ -112,7 +112,12 @@ pub unsafe extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
     if !SETTING.get().on {
         return core::ptr::null_mut();
     }
-    match null_root::mount() {
+    // SAFETY: called from `init_mount_tree()`, and the token does not outlive this function.
+    let init = unsafe { InitContext::new() };
+    match init
+        .injected_fault("creating the null root")
+        .and_then(|()| null_root::mount())
+    {
         Ok(mnt) => {
             // SAFETY: in `start_kernel()`, before any other task or CPU, per the contract.
             unsafe { ACTIVE.set(true) };
@@ -181,6 +186,7 @@ fn mount_initramfs(init: &InitContext, options: Option<&CStr>, defaults: Option<
     // "/.." steps from the null root onto the mount stacked on it, as kdevtmpfs does.
     init.chdir(c_str!("/.."))?;
     init.chroot(c_str!("."))?;
+    init.injected_fault("checking the new root")?;
     if Path::lookup(c_str!("/"))?.statfs_magic()? != u64::from(TMPFS_MAGIC) {
         return Err(EINVAL);
     }

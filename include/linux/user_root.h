@@ -44,6 +44,11 @@ int __init user_root_mount_initramfs(const char *options);
  * changed nothing: the caller then switches root its stock way.
  */
 int __init user_root_switch_root(const char *what);
+
+#ifdef CONFIG_USER_ROOT_FAULT_INJECTION
+/* Whether fail_user_root= makes the boot operation about to run fail. */
+bool __init user_root_should_fail(void);
+#endif
 #else
 static inline struct vfsmount *user_root_null_mount(void)
 {

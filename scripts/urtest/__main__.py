@@ -24,12 +24,7 @@ def cmd_kernel(s, args):
 
 
 def cmd_guest(s, args):
-    deps.install(("kernel", "guest"))
-    k = kernel.Kernel(s)
-    k.apply()
-    k.build(kernel.variant(""))
-    g = images.Guest(s, k)
-    g.build()
+    _image, g = images.main_kernel_and_guest(s)
     steps.say(f"guest: {g.dir}")
 
 
@@ -39,11 +34,13 @@ def cmd_boot(s, args):
     if args.cell not in cells:
         steps.die(f"no cell {args.cell!r}; `urtest matrix` lists them")
     cell = cells[args.cell]
+    # The cells only check-debug boots need the debug kernel (fault injection).
+    debug = args.debug or cell.run_by == "check-debug"
     k = kernel.Kernel(s)
-    g = images.Guest(s, k, cell.arch)
+    g = images.Guest(s, k, cell.arch, variant="debug" if debug else "")
     if not g.path("initramfs").exists():
-        steps.die("no guest images yet: run `make guest` (or `make check`) first")
-    v = kernel.variant("" if cell.kernel == "main" else cell.kernel, cell.arch,
+        steps.die(f"no guest images yet: run `make {'check-debug' if debug else 'guest'}` first")
+    v = kernel.variant("debug" if debug else "" if cell.kernel == "main" else cell.kernel, cell.arch,
                        [g.dir / "builtin.config"] if cell.kernel == "builtin" else ())
     # The kernel as the series makes it now: a check interrupted in its prefix builds, or an
     # edit since, leaves something else in the build directory.
@@ -53,8 +50,8 @@ def cmd_boot(s, args):
     img = k.build(v)
     if args.append:
         cell = dataclasses.replace(cell, cmdline=" ".join([cell.cmdline, *args.append]))
-    boot = check.cell_boot(cell, img, g, s.out / "boot" / f"{cell.slug}.log",
-                           qemu.choose_accel(s.accel, img, s.cache, cell.arch))
+    boot = check.cell_boot(cell, img, g, s.out / ("boot-debug" if debug else "boot") / f"{cell.slug}.log",
+                           qemu.choose_accel(s.accel, img, s.cache, cell.arch), "debug" if debug else "")
     verdict = qemu.run(boot)
     steps.say(verdict.line())
     if not verdict.ok:
@@ -105,6 +102,13 @@ def cmd_fuzz(s, args):
     return 1 if summary["divergences"] or summary["crashes"] else 0
 
 
+def cmd_soak(s, args):
+    from . import soak
+    image, g = images.main_kernel_and_guest(s)
+    summary = soak.run(s, image, g, args.n, tuple(args.cpus), accel=qemu.choose_accel(s.accel, image, s.cache))
+    return 1 if soak.failed(summary) else 0
+
+
 def cmd_patches(s, args):
     deps.install(("kernel",))
     k = kernel.Kernel(s)
@@ -150,6 +154,7 @@ def main(argv=None):
     p = sub.add_parser("boot", help="boot one cell of the matrix (after `make check` built everything)")
     p.add_argument("cell")
     p.add_argument("append", nargs="*", help="more words for the kernel command line")
+    p.add_argument("--debug", action="store_true", help="on the debug kernel (as make check-debug)")
     p = sub.add_parser("check", help="run every test")
     p.add_argument("--debug", action="store_true", help="the debug cells on the KASAN + lockdep kernel")
     p.add_argument("--arch", action="store_true", help="the cells of the other architectures (riscv64)")
@@ -162,6 +167,9 @@ def main(argv=None):
     p.add_argument("-n", type=int, default=1000, help="how many archives (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
     p.add_argument("--debug", action="store_true", help="on the KASAN + lockdep kernel")
+    p = sub.add_parser("soak", help="boots of PID 1 switching root while usermode helpers start")
+    p.add_argument("-n", type=int, default=200, help="boots on each vCPU count (default 200)")
+    p.add_argument("--cpus", type=int, nargs="+", default=[2, 4], help="vCPU counts (default 2 4)")
     sub.add_parser("patches", help="write the series as git format-patch files to OUT/patches")
     sub.add_parser("refresh", help="rewrite the *.patch files from the edited kernel tree")
     p = sub.add_parser("apply", help="apply the series (or its first N patches) to the kernel tree")

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from . import arch as arches
-from . import deps, distro, images, kernel, matrix, qemu, steps
+from . import deps, distro, images, kernel, matrix, protocol, qemu, steps
 from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root/param.rs",
@@ -42,6 +42,8 @@ CHECKPATCH_ACCEPTED = {
 # The fixed set of fuzzing cases of make check (every mutation three times, within the time
 # budget), and of check-debug (every mutation once: a debug boot takes 17 s, not 3); `make fuzz`
 # runs more.
+# Boots of the soak of the switch on each vCPU count in make check; `make soak` runs 200.
+SOAK_BOOTS = 3
 FUZZ_SEEDS = range(54)
 FUZZ_SEEDS_DEBUG = range(18)
 OUR_RUST = re.compile(r"--> .*(fs/user_root/|rust/kernel/fs)")
@@ -309,6 +311,14 @@ class Check:
         fuzz.run(self.s, seeds, self.kernels["x86_64", "main"], accel=accel, record=self.record,
                  tag="fuzz" + (f"-{self.profile}" if self.profile else ""))
 
+    def soak(self, boots):
+        """PID 1 switches root while usermode helpers run, on 2 and 4 vCPUs, with the memory
+        check (scripts/urtest/soak.py; `make soak` boots more)."""
+        from . import soak
+        image = self.kernels["x86_64", "main"]
+        accel = qemu.choose_accel(self.s.accel, image, self.s.cache)
+        soak.run(self.s, image, self.guests["x86_64"], boots, accel=accel, record=self.record)
+
     def docs(self):
         doc = REPO / "Documentation/filesystems/user_root.rst"
         res = subprocess.run(["/usr/bin/python3", "-c", (
@@ -384,6 +394,7 @@ class Check:
         self.bsp()
         self.docs()
         self.boots(cells)
+        self.soak(SOAK_BOOTS)
         self.fuzz(FUZZ_SEEDS)
         return self.finish(t0)
 
@@ -401,7 +412,8 @@ def cell_boot(cell, kernel_image, guest, log, accel, profile=""):
         disk=guest.dir / "disk.img" if cell.disk else None,
         cmdline=cell.full_cmdline() + (" acpi=noirq" if profile == "debug" else ""),
         memory=cell.memory, cpus=cell.cpus, timeout=cell.timeout * (4 if profile == "debug" else 1),
-        expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel)
+        expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel,
+        expect_panic=protocol.PANICS[cell.panic] if cell.panic else "", xfail=list(cell.xfail))
     if cell.bootloader == "u-boot":
         # The boot medium holds this boot's command line in its script: made for each boot.
         log.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 initramfs, next to the same kernel without user_root, where pivot_root fails."""
 import re
 
-from . import check, deps, images, kernel, protocol, qemu, steps
+from . import check, images, protocol, qemu, steps
 from .settings import REPO
 
 
@@ -19,12 +19,8 @@ def first(lines, prefix):
 
 
 def run(s):
-    deps.install(("kernel", "guest"))
-    k = kernel.Kernel(s)
-    k.apply()
-    image = k.build(kernel.variant(""))
-    guest = images.Guest(s, k)
-    guest.build()
+    image, guest = images.main_kernel_and_guest(s)
+    k = guest.kernel
     out = s.out / "patches"
     steps.call("patches", f"patch series to {out}", k.series().write_patches, out, check.commit_date(),
                (REPO / "Documentation/cover-letter.txt").read_text())

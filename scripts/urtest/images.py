@@ -187,6 +187,10 @@ class Guest:
         for i in range(20):
             small.file(f"filler-{i:02d}", b"x")
         images["create-fails"] = small.bytes()
+        # The soak's (urtest.soak): PID 1 switches root while usermode helpers start.
+        soak = self.base(init="soak-init.sh")
+        soak.file("sbin/soak-helper", (GUEST / "soak-helper.sh").read_bytes(), 0o755)
+        images["soak"] = gzip.compress(soak.bytes(), 1, mtime=0)
         # 48 MiB, for the low-memory boots.
         images["initramfs-48m"] = gzip.compress(self.base(ballast_mib=42).bytes(), 1, mtime=0)
         for name, data in images.items():
@@ -293,6 +297,18 @@ class Guest:
                      logs / f"clients{suffix}.log", self.build_clients)
 
 
+
+def main_kernel_and_guest(settings):
+    """Installs what the build needs, applies the series, builds the main x86_64 kernel and its
+    guest; returns (kernel image, Guest)."""
+    from . import deps, kernel
+    deps.install(("kernel", "guest"))
+    k = kernel.Kernel(settings)
+    k.apply()
+    image = k.build(kernel.variant(""))
+    guest = Guest(settings, k)
+    guest.build()
+    return image, guest
 def u_boot_disk(dest, kernel, initrd, bootargs, log):
     """A disk as a board's boot medium: one partition with the kernel Image, the initramfs and a
     boot script that U-Boot's distro boot finds and runs. `booti` hands the initramfs over in

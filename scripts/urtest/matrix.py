@@ -39,7 +39,10 @@ class Cell:
     cpus: int = 2
     timeout: int = 300
     debug: bool = False
-    run_by: str = "check"   # or "check-arch": booted by `make check-arch` only
+    run_by: str = "check"   # or "check-arch" / "check-debug": booted by that target only
+    panic: str = ""         # the boot must end in this panic (protocol.PANICS), the guest unrun
+    kept: bool = False      # the kernel keeps a copy of the user root: its memory must stay
+    xfail: tuple = ()       # results that must fail: success's shape, where a fault changed it
 
     @property
     def slug(self):
@@ -55,6 +58,8 @@ class Cell:
             words.append(f"{protocol.FILES}={','.join(self.files)}")
         if self.switch:
             words.append(f"{protocol.SWITCH}={self.switch}")
+        if self.kept:
+            words.append(f"{protocol.KEPT}=1")
         return " ".join(words)
 
     def console_patterns(self):
@@ -62,11 +67,19 @@ class Cell:
 
     def required_results(self):
         """Results the guest's programs must report in this boot (see protocol.REQUIRED)."""
+        if self.panic:
+            return []
+        if self.xfail:
+            return list(self.xfail) + self._required()
+        return self._required()
+
+    def _required(self):
         if self.distro:
             return protocol.REQUIRED["distro"]
         if self.image in ("clients", "kselftest", "create-fails", "minimal"):
             return protocol.REQUIRED[self.image]
-        required = protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else protocol.REQUIRED["switch"])
+        switch = protocol.REQUIRED["switch-kept" if self.kept else "switch"]
+        required = protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else switch)
         return required + (protocol.REQUIRED["ima"] if "ima_policy=" in self.cmdline else [])
 
     def user_root(self):
@@ -92,8 +105,17 @@ def validate(cell):
         raise MatrixError(f"{where}: nothing to boot from: no image, disk or built-in initramfs")
     if cell.arch != "x86_64" and (cell.debug or cell.distro or cell.kernel in ("default-on", "no-user-root")):
         raise MatrixError(f"{where}: the debug, Debian and variant kernels are built for x86_64 only")
-    if cell.run_by not in ("check", "check-arch"):
-        raise MatrixError(f"{where}: run_by is check or check-arch")
+    if cell.run_by not in ("check", "check-arch", "check-debug"):
+        raise MatrixError(f"{where}: run_by is check, check-arch or check-debug")
+    if cell.run_by == "check-debug" and not cell.debug:
+        raise MatrixError(f"{where}: a cell that only check-debug boots is a debug cell: debug = true")
+    if cell.xfail and "fail_user_root=" not in cell.cmdline:
+        raise MatrixError(f"{where}: xfail is for the shape a fault leaves (fail_user_root=)")
+    if cell.panic and cell.panic not in protocol.PANICS:
+        raise MatrixError(f"{where}: unknown panic {cell.panic!r}; see protocol.PANICS")
+    if "fail_user_root=" in cell.cmdline and not cell.debug:
+        raise MatrixError(f"{where}: fail_user_root= needs the debug kernel "
+                          "(CONFIG_USER_ROOT_FAULT_INJECTION): debug = true")
     if not arches.get(cell.arch).debian_port and (cell.image != "minimal" or cell.kernel != "main"):
         raise MatrixError(f"{where}: Debian 12 has no {cell.arch} port, so its cells boot the main "
                           "kernel with the C-only image \"minimal\"")
@@ -109,8 +131,10 @@ def validate(cell):
             raise MatrixError(f"{where}: unknown console message {m!r}; see protocol.MESSAGES")
     if cell.switch and (cell.switch not in ("busybox", "util-linux") or cell.image != "clients"):
         raise MatrixError(f"{where}: switch is busybox or util-linux, with the clients image")
-    if ("user_root" in cell.cmdline.split()) != cell.user_root() and "user_root=" not in cell.cmdline \
-            and cell.kernel not in ("default-on", "no-user-root"):
+    # A failure to create the null root leaves a user_root boot on the stock rootfs.
+    null_root_fails = "fail_user_root=1," in cell.cmdline
+    if ("user_root" in cell.cmdline.split()) != (cell.user_root() or null_root_fails or bool(cell.panic)) \
+            and "user_root=" not in cell.cmdline and cell.kernel not in ("default-on", "no-user-root"):
         raise MatrixError(f"{where}: expect={cell.expect} disagrees with the command line")
     if not re.fullmatch(r"\d+[MG]", cell.memory):
         raise MatrixError(f"{where}: memory {cell.memory!r} is not like 512M")
@@ -129,7 +153,7 @@ def parse(text, source="matrix"):
             raise MatrixError(f"{source}: cell {raw.get('name')!r}: unknown keys {sorted(extra)}")
         if "name" not in raw or "expect" not in raw:
             raise MatrixError(f"{source}: every cell needs a name and an expect")
-        for key in ("files", "console"):
+        for key in ("files", "console", "xfail"):
             if key in raw:
                 raw[key] = tuple(raw[key])
         cell = Cell(**raw)
@@ -175,7 +199,7 @@ def markdown(cells):
     for c in cells:
         image = c.image or (f"Debian's, by {c.distro}" if c.distro else "-")
         image += ", by U-Boot" if c.bootloader == "u-boot" else ""
-        name = c.name + (" (`make check-arch`)" if c.run_by == "check-arch" else "")
+        name = c.name + (f" (`make {c.run_by}`)" if c.run_by != "check" else "")
         out.append(f"| {name} | {c.arch} | {c.kernel} | {image} | {'yes' if c.disk or c.distro else '-'} | "
-                   f"`{c.full_cmdline()}` | {c.expect} | {', '.join(c.console) or '-'} |")
+                   f"`{c.full_cmdline()}` | {'panic: ' + c.panic if c.panic else c.expect} | {', '.join(c.console) or '-'} |")
     return "\n".join(out) + "\n"

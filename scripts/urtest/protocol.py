@@ -17,6 +17,7 @@ GUEST_UP = "# user_root: guest up"
 EXPECT = "UR_EXPECT"    # the matrix's assertion of what the root is: on, off, disk-on, disk-off
 FILES = "UR_FILES"      # files the initramfs must have put in the root: /a,/b
 SWITCH = "UR_SWITCH"    # the clients guest's switch_root: busybox or util-linux
+KEPT = "UR_KEPT"        # 1: the kernel kept a copy of the user root, whose memory must stay
 DEMO = "UR_DEMO"        # 1: narrate instead of testing
 BENCH = "UR_BENCH"      # the benchmark's way to the final root
 
@@ -34,10 +35,29 @@ MESSAGES = {
     "ballast_enospc": r"Initramfs unpacking: cannot write /ballast: -ENOSPC",
     "create_enospc": r"Initramfs unpacking: cannot create filler-19: -ENOSPC",
     "bad_options": r'tmpfs rejected initramfs_options="bogus=1"',
+    # fail_user_root= (the fault cells): the operation that fails, and what the kernel does then.
+    "fault_null_root": r"user_root: fault injection: creating the null root fails with ENOMEM",
+    "fault_init_mount": r"user_root: fault injection: init_mount fails with ENOMEM",
+    "fault_init_chdir": r"user_root: fault injection: init_chdir fails with ENOMEM",
+    "fault_init_chroot": r"user_root: fault injection: init_chroot fails with ENOMEM",
+    "fault_root_check": r"user_root: fault injection: checking the new root fails with ENOMEM",
+    "fault_init_pivot_root": r"user_root: fault injection: init_pivot_root fails with ENOMEM",
+    "fault_init_umount": r"user_root: fault injection: init_umount fails with ENOMEM",
+    "null_root_failed": r"cannot create the null root \(ENOMEM\); booting on the stock rootfs",
+    "options_failed": r'tmpfs rejected initramfs_options="size=200m" \(ENOMEM\); using its defaults',
+    "kdevtmpfs_pivot_failed": r"cannot pivot into kdevtmpfs \(ENOMEM\); it goes on top of the user root instead",
+    "kdevtmpfs_detach_failed": r"kdevtmpfs is the root now, but the user root cannot be detached \(ENOMEM\)",
+    "disk_pivot_failed": r"cannot pivot into the kernel-mounted root \(ENOMEM\); it goes on top of the user root",
+    "disk_detach_failed": r"the kernel-mounted root is the root now, but the user root cannot be detached \(ENOMEM\)",
     "bogus_kept_off": r'ignoring "user_root=bogus": expected user_root=<value> with 1\|y\|yes\|on\|true '
                       r"\(on\) or 0\|n\|no\|off\|false \(off\); user_root stays off \(the Kconfig default\)",
     "bogus_kept_on_kconfig": r'ignoring "user_root=bogus": .* user_root stays on \(the Kconfig default\)',
     "bogus_kept_on_cmdline": r'ignoring "user_root=bogus": .* user_root stays on \(set earlier on the command line\)',
+}
+
+# The panics that cells expect (the `panic` of a cell), by name: the boot must end in it.
+PANICS = {
+    "user_root_mount": r"Kernel panic - not syncing: Can't mount user_root for the initramfs: -ENOMEM",
 }
 
 # Results that must be in a boot's console (passed or skipped), by what the guest runs, so that a
@@ -46,9 +66,11 @@ REQUIRED = {
     # scripts/guest/init.sh: the kselftests, the VM program and the module test.
     "tests": ["root.detected_kind_matches_ur_expect", "rootless_pivot_root",
               "initial_namespace_pivot_root", "its live superblock holds the module: rmmod is refused",
-              "rust_doctest_kernel_fs_sb_rs_0"],
+              "rust_doctest_kernel_fs_sb_rs_0", "busybox_pivot_root_private_ns"],
     # ... and on an initramfs root, PID 1 switching root at the end.
     "switch": ["pid1_pivot_root", "old_root_memory_returned"],
+    # ... or, where the kernel kept a copy of the user root (UR_KEPT=1), that it stays.
+    "switch-kept": ["pid1_pivot_root", "old_root_memory_kept"],
     # scripts/guest/clients.sh
     "clients": ["runc run, without --no-pivot"],
     # scripts/guest/distro/user_root-test.sh, on the Debian system (urtest.distro)

@@ -39,6 +39,8 @@ class Boot:
     accel: str = "tcg"
     bios: Path | None = None    # firmware that loads the kernel itself (U-Boot) from `disk`
     expect_output: list = field(default_factory=list)   # regexes any console line must match
+    expect_panic: str = ""      # the kernel panic the boot must end in (regex); the guest never runs
+    xfail: list = field(default_factory=list)   # results that must fail (a fallback's shape)
 
 
 @dataclass
@@ -108,13 +110,22 @@ def run(boot):
 
 def judge(boot, report, timed_out, rc, elapsed):
     problems = list(report.problems)
+    results = [asdict(r) for r in report.results]
+    errors = report.kernel_errors
+    panicked = False
+    if boot.expect_panic:
+        # The expected panic, and its end marker, are not errors; anything else still is.
+        panicked = any(re.search(boot.expect_panic, text) for _, text in report.kernel)
+        results.append({"name": f"the kernel panics: /{boot.expect_panic}/",
+                        "status": "pass" if panicked else "fail", "line": len(report.lines) - 1,
+                        "suite": "", "reason": ""})
+        errors = [i for i in errors if "Kernel panic - not syncing" not in report.lines[i]]
     if timed_out:
         problems.insert(0, f"timed out after {boot.timeout} s")
-    elif not report.done:
+    elif not report.done and not panicked:
         problems.insert(0, f"the guest did not finish (QEMU exit {rc})")
-    if report.kernel_errors:
-        problems.append(f"{len(report.kernel_errors)} kernel error report(s)")
-    results = [asdict(r) for r in report.results]
+    if errors:
+        problems.append(f"{len(errors)} kernel error report(s)")
     for pattern in boot.expect_console:  # kernel messages: only kernel lines count
         hit = next((i for i, text in report.kernel if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
@@ -123,6 +134,10 @@ def judge(boot, report, timed_out, rc, elapsed):
         hit = next((i for i, text in enumerate(report.lines) if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
+    for r in results:  # an expected failure passes; a pass where it must fail fails
+        if r["name"] in boot.xfail:
+            r["status"], r["name"] = ("pass", r["name"] + " (fails, as it must here)") \
+                if r["status"] == "fail" else ("fail", r["name"] + " (must fail here)")
     reported = [r["name"] for r in results]
     for name in boot.require:  # a result may add its details after the name
         if not any(r == name or r.startswith(name + " ") for r in reported):
@@ -131,7 +146,7 @@ def judge(boot, report, timed_out, rc, elapsed):
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "skip")}
     ok = not problems and counts["fail"] == 0
     return Verdict(boot.name, ok, round(elapsed, 1), counts, problems, results,
-                   [report.lines[i] for i in report.kernel_errors], [], boot.accel)
+                   [report.lines[i] for i in errors], [], boot.accel)
 
 
 def explain(boot, verdict):

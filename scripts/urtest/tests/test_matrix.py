@@ -32,6 +32,18 @@ class MatrixTest(unittest.TestCase):
         [cell] = matrix.parse(GOOD + 'files = ["/a", "/b"]\n')
         self.assertEqual(cell.full_cmdline(), "user_root UR_EXPECT=on UR_FILES=/a,/b")
 
+    def test_fault_cells_say_what_the_guest_must_find(self):
+        [kept] = matrix.parse(GOOD.replace('"user_root"', '"user_root fail_user_root=6,100,0,1"') +
+                              "kept = true\ndebug = true\n")
+        self.assertEqual(kept.full_cmdline(), "user_root fail_user_root=6,100,0,1 UR_EXPECT=on UR_KEPT=1")
+        self.assertIn("old_root_memory_kept", kept.required_results())
+        self.assertNotIn("old_root_memory_returned", kept.required_results())
+        [panic] = matrix.parse(GOOD + 'panic = "user_root_mount"\ndebug = true\n')
+        self.assertEqual(panic.required_results(), [])
+        # A null root that cannot be made leaves user_root on the stock rootfs.
+        matrix.parse(GOOD.replace('"user_root"', '"user_root fail_user_root=1,100,0,1"')
+                     .replace('expect = "on"', 'expect = "off"') + "debug = true\n")
+
     def test_mistakes_are_caught(self):
         cases = {
             "unknown keys": GOOD.replace('expect = "on"', 'expect = "on"\ncmd_line = "x"'),
@@ -47,7 +59,10 @@ class MatrixTest(unittest.TestCase):
             "an image and no disk": GOOD.replace('image = "initramfs"', 'disk = true') +
             'arch = "aarch64"\nbootloader = "u-boot"\n',
             "has no riscv64 port": GOOD + 'arch = "riscv64"\n',
-            "run_by is check or check-arch": GOOD + 'run_by = "nightly"\n',
+            "run_by is check, check-arch or check-debug": GOOD + 'run_by = "nightly"\n',
+            "a cell that only check-debug boots is a debug cell": GOOD + 'run_by = "check-debug"\n',
+            "fail_user_root= needs the debug kernel": GOOD.replace('"user_root"', '"user_root fail_user_root=3,100,0,1"'),
+            "unknown panic": GOOD + 'panic = "oops"\ndebug = true\n',
             "built for x86_64 only": GOOD + 'arch = "aarch64"\ndebug = true\n',
         }
         for why, text in cases.items():

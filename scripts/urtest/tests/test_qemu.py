@@ -39,6 +39,27 @@ class Verdict(unittest.TestCase):
         self.assertTrue(any("kernel error report" in p for p in v.problems))
         self.assertTrue(any("did not finish" in p for p in v.problems))
 
+    def test_an_expected_panic_passes_only_alone(self):
+        panic = r"Kernel panic - not syncing: Can't mount user_root for the initramfs: -ENOMEM"
+        v = judge("panic.log", expect_panic=panic, expect_console=[r"fault injection: init_chdir fails"])
+        self.assertTrue(v.ok, v.problems)
+        # Unexpected, it fails the boot as any panic does.
+        self.assertFalse(judge("panic.log").ok)
+        # Another panic than the one expected fails it too.
+        self.assertFalse(judge("panic.log", expect_panic=r"Kernel panic - not syncing: VFS").ok)
+        # So does a kernel report beside the expected panic.
+        log = (DATA / "panic.log").read_text().replace("Call Trace:", "BUG: KASAN: use-after-free")
+        boot = qemu.Boot(name="t", kernel=Path("/dev/null"), log=Path("/dev/null"), expect_panic=panic)
+        self.assertFalse(qemu.judge(boot, ktap.parse(log), False, 0, 1.0).ok)
+
+    def test_an_expected_failure_must_fail(self):
+        v = judge("pass.log", require=["global.mount_tree"], xfail=["global.mount_tree"])
+        self.assertFalse(v.ok)
+        self.assertIn("global.mount_tree (must fail here)", [r["name"] for r in v.results if r["status"] == "fail"])
+        v = judge("fail.log", xfail=["global.mount_tree"])
+        self.assertIn("global.mount_tree (fails, as it must here)",
+                      [r["name"] for r in v.results if r["status"] == "pass"])
+
     def test_command_line_carries_console_and_panic_settings(self):
         cmd = qemu.command(qemu.Boot(name="t", kernel=Path("k"), log=Path("l"), cmdline="user_root",
                                      initrd=Path("i.img"), cpus=2))

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The soak of the switch (`make soak`): many boots of PID 1 switching root with user_root.
+
+Each boot runs scripts/guest/soak-init.sh: PID 1 pivots into a new root, detaches the old one
+and checks that the initramfs's memory came back (user_root_vm switch-root), while two loops
+keep kworkers spawning usermode helpers (modprobe, for a device no driver has) from the root of
+the moment, some of them still running from the old root when it is detached. A boot passes
+when every switch test passes, both loops ran until the switch moved them, the kernel brought up
+the CPUs asked for, and it reported nothing; any failure is a flake, since every boot is the same.
+"""
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import protocol, qemu, steps
+
+CMDLINE = "user_root kunit.enable=0"
+LOOPS = ("/tmp/no-driver-0", "/tmp/no-driver-1")
+
+
+def boot(kernel_image, guest, cpus, i, out, accel):
+    """The qemu.Boot of soak boot `i` on `cpus` vCPUs."""
+    return qemu.Boot(
+        name=f"soak {i:03d}, {cpus} vCPUs", kernel=kernel_image, initrd=guest.path("soak"),
+        cmdline=CMDLINE, cpus=cpus, timeout=300, accel=accel,
+        log=out / f"{cpus}cpu-{i:03d}.log",
+        expect_console=[rf"smp: Brought up 1 node, {cpus} CPUs"],
+        expect_output=[rf"^# soak: [1-9]\d* module requests from {loop} until the switch$" for loop in LOOPS],
+        require=protocol.REQUIRED["switch"])
+
+
+def run(settings, kernel_image, guest, boots, cpus_list=(2, 4), accel="tcg", jobs=2, record=None,
+        tag="soak"):
+    """Boots `boots` times on each vCPU count; returns the summary (also in OUT/<tag>)."""
+    out = settings.out / tag
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [(cpus, i) for cpus in cpus_list for i in range(boots)]
+    t0 = time.monotonic()
+    steps.say(f"[{tag}] {boots} boots on each of {', '.join(map(str, cpus_list))} vCPUs, {jobs} at a time")
+
+    def one(job):
+        cpus, i = job
+        b = boot(kernel_image, guest, cpus, i, out, accel)
+        return cpus, b, qemu.run(b)
+
+    per_cpus = {cpus: {"boots": 0, "failed": [], "seconds": 0.0} for cpus in cpus_list}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for n, (cpus, b, verdict) in enumerate(pool.map(one, todo), 1):
+            row = per_cpus[cpus]
+            row["boots"] += 1
+            row["seconds"] += verdict.seconds
+            if not verdict.ok:
+                row["failed"].append(b.name)
+                steps.say(verdict.line())
+                for line in qemu.explain(b, verdict):
+                    steps.say(line)
+            if record:
+                record(tag, f"{b.name}: PID 1 switch, memory returned, helpers running",
+                       "pass" if verdict.ok else "fail", "" if verdict.ok else f"see {b.log}")
+            if n % 20 == 0:
+                steps.say(f"[{tag}] {n}/{len(todo)} boots, {sum(len(r['failed']) for r in per_cpus.values())} "
+                          f"failed, {steps.fmt_secs(time.monotonic() - t0)}")
+    for cpus, row in per_cpus.items():
+        row["mean_seconds"] = round(row.pop("seconds") / max(row["boots"], 1), 1)
+        steps.say(f"[{tag}] {cpus} vCPUs: {row['boots']} boots, {len(row['failed'])} failed "
+                  f"(flake rate {len(row['failed'])}/{row['boots']}), {row['mean_seconds']} s a boot")
+    summary = {"cmdline": CMDLINE, "per_cpus": per_cpus, "wall_seconds": round(time.monotonic() - t0)}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    steps.say(f"[{tag}] done in {steps.fmt_secs(time.monotonic() - t0)}")
+    return summary
+
+
+def failed(summary):
+    return sum(len(r["failed"]) for r in summary["per_cpus"].values())
