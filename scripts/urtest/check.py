@@ -42,10 +42,10 @@ CHECKPATCH_ACCEPTED = {
 # The fixed set of fuzzing cases of make check (every mutation three times, within the time
 # budget), and of check-debug (every mutation once: a debug boot takes 17 s, not 3); `make fuzz`
 # runs more.
-# Boots of the soak of the switch on each vCPU count in make check; `make soak` runs 200.
-SOAK_BOOTS = 3
 FUZZ_SEEDS = range(54)
 FUZZ_SEEDS_DEBUG = range(18)
+# Boots of the soak of the switch on each vCPU count in make check; `make soak` runs 200.
+SOAK_BOOTS = 3
 OUR_RUST = re.compile(r"--> .*(fs/user_root/|rust/kernel/fs)")
 
 
@@ -413,7 +413,8 @@ def cell_boot(cell, kernel_image, guest, log, accel, profile=""):
         cmdline=cell.full_cmdline() + (" acpi=noirq" if profile == "debug" else ""),
         memory=cell.memory, cpus=cell.cpus, timeout=cell.timeout * (4 if profile == "debug" else 1),
         expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel,
-        expect_panic=protocol.PANICS[cell.panic] if cell.panic else "", xfail=list(cell.xfail))
+        expect_panic=protocol.PANICS[cell.panic] if cell.panic else "", xfail=list(cell.xfail),
+        expect_output=list(cell.output))
     if cell.bootloader == "u-boot":
         # The boot medium holds this boot's command line in its script: made for each boot.
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -421,7 +422,7 @@ def cell_boot(cell, kernel_image, guest, log, accel, profile=""):
             boot.disk = images.u_boot_disk(log.with_suffix(".disk.img"), kernel_image, boot.initrd,
                                            qemu.kernel_cmdline(boot), disk_log)
         boot.bios = Path(arches.get(cell.arch).u_boot)
-        boot.expect_output = [r"^U-Boot \d{4}\.\d\d", r"Loading Ramdisk to [0-9a-f]+"]
+        boot.expect_output += [r"^U-Boot \d{4}\.\d\d", r"Loading Ramdisk to [0-9a-f]+"]
     return boot
 
 

@@ -297,7 +297,6 @@ class Guest:
                      logs / f"clients{suffix}.log", self.build_clients)
 
 
-
 def main_kernel_and_guest(settings):
     """Installs what the build needs, applies the series, builds the main x86_64 kernel and its
     guest; returns (kernel image, Guest)."""
@@ -309,6 +308,8 @@ def main_kernel_and_guest(settings):
     guest = Guest(settings, k)
     guest.build()
     return image, guest
+
+
 def u_boot_disk(dest, kernel, initrd, bootargs, log):
     """A disk as a board's boot medium: one partition with the kernel Image, the initramfs and a
     boot script that U-Boot's distro boot finds and runs. `booti` hands the initramfs over in

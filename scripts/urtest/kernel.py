@@ -150,9 +150,11 @@ class Kernel:
         # A variant is a copy of the main build with a few options more: seeded again whenever its
         # options or the main build changed, which costs seconds where building it in place
         # would rebuild everything the change touched once more.
+        # The debug kernel's options (KASAN, lockdep) change every object: a copy would save
+        # nothing, and would make each change of the main build a full rebuild of it.
         main_vmlinux = self.build_dir(main) / "vmlinux"
         seeded = self.build_dir(v) / ".urtest-seeded-from"
-        if v.name and main_vmlinux.exists() and (
+        if v.name and v.name != "debug" and main_vmlinux.exists() and (
                 self.config_stale(v) or not seeded.exists()
                 or seeded.read_text() != str(main_vmlinux.stat().st_mtime_ns)):
             steps.call("seed", f"{self.build_dir(v)} from {self.build_dir(main)}", self.seed, v,

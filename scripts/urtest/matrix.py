@@ -43,6 +43,7 @@ class Cell:
     panic: str = ""         # the boot must end in this panic (protocol.PANICS), the guest unrun
     kept: bool = False      # the kernel keeps a copy of the user root: its memory must stay
     xfail: tuple = ()       # results that must fail: success's shape, where a fault changed it
+    output: tuple = ()      # regexes that some console line (the guest's too) must match
 
     @property
     def slug(self):
@@ -109,13 +110,19 @@ def validate(cell):
         raise MatrixError(f"{where}: run_by is check, check-arch or check-debug")
     if cell.run_by == "check-debug" and not cell.debug:
         raise MatrixError(f"{where}: a cell that only check-debug boots is a debug cell: debug = true")
-    if cell.xfail and "fail_user_root=" not in cell.cmdline:
-        raise MatrixError(f"{where}: xfail is for the shape a fault leaves (fail_user_root=)")
+    faulty = "fail_user_root=" in cell.cmdline
+    if (cell.xfail or cell.kept or cell.panic) and not faulty:
+        raise MatrixError(f"{where}: xfail, kept and panic are for what a fault leaves (fail_user_root=)")
     if cell.panic and cell.panic not in protocol.PANICS:
         raise MatrixError(f"{where}: unknown panic {cell.panic!r}; see protocol.PANICS")
-    if "fail_user_root=" in cell.cmdline and not cell.debug:
+    if faulty and (not cell.debug or cell.run_by != "check-debug"):
         raise MatrixError(f"{where}: fail_user_root= needs the debug kernel "
-                          "(CONFIG_USER_ROOT_FAULT_INJECTION): debug = true")
+                          "(CONFIG_USER_ROOT_FAULT_INJECTION): debug = true, run_by = \"check-debug\"")
+    for pattern in cell.output:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise MatrixError(f"{where}: output {pattern!r}: {err}") from err
     if not arches.get(cell.arch).debian_port and (cell.image != "minimal" or cell.kernel != "main"):
         raise MatrixError(f"{where}: Debian 12 has no {cell.arch} port, so its cells boot the main "
                           "kernel with the C-only image \"minimal\"")
@@ -153,7 +160,7 @@ def parse(text, source="matrix"):
             raise MatrixError(f"{source}: cell {raw.get('name')!r}: unknown keys {sorted(extra)}")
         if "name" not in raw or "expect" not in raw:
             raise MatrixError(f"{source}: every cell needs a name and an expect")
-        for key in ("files", "console", "xfail"):
+        for key in ("files", "console", "xfail", "output"):
             if key in raw:
                 raw[key] = tuple(raw[key])
         cell = Cell(**raw)

@@ -6,9 +6,13 @@ and checks that the initramfs's memory came back (user_root_vm switch-root), whi
 keep kworkers spawning usermode helpers (modprobe, for a device no driver has) from the root of
 the moment, some of them still running from the old root when it is detached. A boot passes
 when every switch test passes, both loops ran until the switch moved them, the kernel brought up
-the CPUs asked for, and it reported nothing; any failure is a flake, since every boot is the same.
+the CPUs asked for, the helpers ran (their start and end are on the kernel log), and the kernel
+reported nothing; any failure is a flake, since every boot is the same. How many boots had a
+helper alive across PID 1's pivot (started before it, ended after) is counted: `make soak`
+fails if none had, since then the soak did not test what it is for.
 """
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,6 +22,24 @@ CMDLINE = "user_root kunit.enable=0"
 LOOPS = ("/tmp/no-driver-0", "/tmp/no-driver-1")
 
 
+HELPER = re.compile(r"soak-helper (\d+) (started|ended)")
+PIVOT = re.compile(r"^ok \d+ pid1_pivot_root")
+
+
+def helpers_across_pivot(console):
+    """The helpers (by pid) that started before PID 1's pivot and ended after it."""
+    before, across, pivoted = set(), set(), False
+    for line in console.splitlines():
+        if PIVOT.match(line):
+            pivoted = True
+        m = HELPER.search(line)
+        if m and m.group(2) == "started" and not pivoted:
+            before.add(m.group(1))
+        elif m and m.group(2) == "ended" and pivoted and m.group(1) in before:
+            across.add(m.group(1))
+    return across
+
+
 def boot(kernel_image, guest, cpus, i, out, accel):
     """The qemu.Boot of soak boot `i` on `cpus` vCPUs."""
     return qemu.Boot(
@@ -25,7 +47,8 @@ def boot(kernel_image, guest, cpus, i, out, accel):
         cmdline=CMDLINE, cpus=cpus, timeout=300, accel=accel,
         log=out / f"{cpus}cpu-{i:03d}.log",
         expect_console=[rf"smp: Brought up 1 node, {cpus} CPUs"],
-        expect_output=[rf"^# soak: [1-9]\d* module requests from {loop} until the switch$" for loop in LOOPS],
+        expect_output=[rf"^# soak: [1-9]\d* module requests from {loop} until the switch$" for loop in LOOPS]
+        + [r"soak-helper \d+ started", r"soak-helper \d+ ended"],
         require=protocol.REQUIRED["switch"])
 
 
@@ -41,13 +64,16 @@ def run(settings, kernel_image, guest, boots, cpus_list=(2, 4), accel="tcg", job
     def one(job):
         cpus, i = job
         b = boot(kernel_image, guest, cpus, i, out, accel)
-        return cpus, b, qemu.run(b)
+        verdict = qemu.run(b)
+        return cpus, b, verdict, bool(helpers_across_pivot(b.log.read_text(errors="replace")))
 
-    per_cpus = {cpus: {"boots": 0, "failed": [], "seconds": 0.0} for cpus in cpus_list}
+    per_cpus = {cpus: {"boots": 0, "failed": [], "seconds": 0.0, "helper_across_pivot": 0}
+                for cpus in cpus_list}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for n, (cpus, b, verdict) in enumerate(pool.map(one, todo), 1):
+        for n, (cpus, b, verdict, across) in enumerate(pool.map(one, todo), 1):
             row = per_cpus[cpus]
             row["boots"] += 1
+            row["helper_across_pivot"] += across
             row["seconds"] += verdict.seconds
             if not verdict.ok:
                 row["failed"].append(b.name)
@@ -63,7 +89,8 @@ def run(settings, kernel_image, guest, boots, cpus_list=(2, 4), accel="tcg", job
     for cpus, row in per_cpus.items():
         row["mean_seconds"] = round(row.pop("seconds") / max(row["boots"], 1), 1)
         steps.say(f"[{tag}] {cpus} vCPUs: {row['boots']} boots, {len(row['failed'])} failed "
-                  f"(flake rate {len(row['failed'])}/{row['boots']}), {row['mean_seconds']} s a boot")
+                  f"(flake rate {len(row['failed'])}/{row['boots']}), a helper alive across the pivot "
+                  f"in {row['helper_across_pivot']}, {row['mean_seconds']} s a boot")
     summary = {"cmdline": CMDLINE, "per_cpus": per_cpus, "wall_seconds": round(time.monotonic() - t0)}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     steps.say(f"[{tag}] done in {steps.fmt_secs(time.monotonic() - t0)}")
@@ -71,4 +98,6 @@ def run(settings, kernel_image, guest, boots, cpus_list=(2, 4), accel="tcg", job
 
 
 def failed(summary):
-    return sum(len(r["failed"]) for r in summary["per_cpus"].values())
+    """The flakes, plus one for each vCPU count where no helper was alive across a pivot."""
+    rows = summary["per_cpus"].values()
+    return sum(len(r["failed"]) for r in rows) + sum(r["helper_across_pivot"] == 0 for r in rows)

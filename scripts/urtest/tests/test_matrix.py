@@ -34,15 +34,16 @@ class MatrixTest(unittest.TestCase):
 
     def test_fault_cells_say_what_the_guest_must_find(self):
         [kept] = matrix.parse(GOOD.replace('"user_root"', '"user_root fail_user_root=6,100,0,1"') +
-                              "kept = true\ndebug = true\n")
+                              "kept = true\ndebug = true\nrun_by = \"check-debug\"\n")
         self.assertEqual(kept.full_cmdline(), "user_root fail_user_root=6,100,0,1 UR_EXPECT=on UR_KEPT=1")
         self.assertIn("old_root_memory_kept", kept.required_results())
         self.assertNotIn("old_root_memory_returned", kept.required_results())
-        [panic] = matrix.parse(GOOD + 'panic = "user_root_mount"\ndebug = true\n')
+        [panic] = matrix.parse(GOOD.replace('"user_root"', '"user_root fail_user_root=3,100,0,1"') +
+                               'panic = "user_root_mount"\ndebug = true\nrun_by = "check-debug"\n')
         self.assertEqual(panic.required_results(), [])
         # A null root that cannot be made leaves user_root on the stock rootfs.
         matrix.parse(GOOD.replace('"user_root"', '"user_root fail_user_root=1,100,0,1"')
-                     .replace('expect = "on"', 'expect = "off"') + "debug = true\n")
+                     .replace('expect = "on"', 'expect = "off"') + 'debug = true\nrun_by = "check-debug"\n')
 
     def test_mistakes_are_caught(self):
         cases = {
@@ -62,7 +63,9 @@ class MatrixTest(unittest.TestCase):
             "run_by is check, check-arch or check-debug": GOOD + 'run_by = "nightly"\n',
             "a cell that only check-debug boots is a debug cell": GOOD + 'run_by = "check-debug"\n',
             "fail_user_root= needs the debug kernel": GOOD.replace('"user_root"', '"user_root fail_user_root=3,100,0,1"'),
-            "unknown panic": GOOD + 'panic = "oops"\ndebug = true\n',
+            "unknown panic": GOOD.replace('"user_root"', '"user_root fail_user_root=3,100,0,1"') +
+            'panic = "oops"\ndebug = true\nrun_by = "check-debug"\n',
+            "are for what a fault leaves": GOOD + "kept = true\n",
             "built for x86_64 only": GOOD + 'arch = "aarch64"\ndebug = true\n',
         }
         for why, text in cases.items():
