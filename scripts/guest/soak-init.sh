@@ -3,9 +3,9 @@
 # PID 1 of the soak (make soak): the PID 1 switch of root with its memory check
 # (user_root_vm switch-root), while usermode helpers start. Two loops ask for a module for a
 # character device no driver has, so that kworkers keep spawning the modprobe helper (here
-# /sbin/soak-helper, which lingers a moment and logs its start and end to the kernel log) from
-# the root of that instant. They end when they find themselves moved to the new root, which
-# has no /sys.
+# /sbin/soak-helper, which lingers a moment) from the root of that instant. The loops end when
+# they find themselves moved to the new root, which has no /sys, and leave their count there;
+# a reporter waits for the helpers that were running across the switch and prints the counts.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -13,21 +13,38 @@ echo 5 > /proc/sys/kernel/printk
 echo "# user_root: guest up: soak, $(nproc) CPUs"
 echo /sbin/soak-helper > /proc/sys/kernel/modprobe
 busybox mknod -m 666 /dev/null c 1 3
-busybox mknod -m 600 /dev/kmsg c 1 11
 # Major 240 is reserved for local use: opening the node asks for "char-major-240-<minor>".
 busybox mknod /tmp/no-driver-0 c 240 0
 busybox mknod /tmp/no-driver-1 c 240 1
 
+# Only shell builtins once the root has moved: the new root has no busybox.
 storm() {
 	n=0
 	while [ -e /sys/kernel ]; do
-		cat "$1" 2>/dev/null
+		cat "/tmp/no-driver-$1" 2>/dev/null
 		n=$((n + 1))
 	done
-	echo "# soak: $n module requests from $1 until the switch"
+	echo "$n" > "/soak-loop-$1"
 }
-storm /tmp/no-driver-0 &
-storm /tmp/no-driver-1 &
+report() {
+	while [ -e /sys/kernel ]; do
+		busybox usleep 50000
+	done
+	# A loop leaves its count once its last request returned, which waits for the helper.
+	while [ ! -e /soak-loop-0 ] || [ ! -e /soak-loop-1 ]; do
+		read -t 1 _ < /dev/console
+	done
+	helpers=0
+	for f in /helper-across-*; do
+		[ -e "$f" ] && helpers=$((helpers + 1))
+	done
+	read -r loop0 < /soak-loop-0
+	read -r loop1 < /soak-loop-1
+	echo "# soak: $loop0 and $loop1 module requests until the switch; $helpers helper(s) running across it"
+}
+storm 0 &
+storm 1 &
+report &
 # Let the helpers get going before the switch starts.
 sleep 1
 exec /vm/user_root_vm switch-root
