@@ -17,34 +17,41 @@ busybox mknod -m 666 /dev/null c 1 3
 busybox mknod /tmp/no-driver-0 c 240 0
 busybox mknod /tmp/no-driver-1 c 240 1
 
-# Only shell builtins once the root has moved: the new root has no busybox.
+# Only shell builtins once the root has moved: the new root has no busybox. `read -t` on the
+# console, which gets no input, is the builtin sleep.
 storm() {
 	n=0
 	while [ -e /sys/kernel ]; do
 		cat "/tmp/no-driver-$1" 2>/dev/null
-		n=$((n + 1))
+		# A request counts if it was made, and returned, before the switch.
+		[ -e /sys/kernel ] && n=$((n + 1))
 	done
 	echo "$n" > "/soak-loop-$1"
 }
 report() {
 	while [ -e /sys/kernel ]; do
-		busybox usleep 50000
+		read -t 0.05 _ < /dev/console
 	done
-	# A loop leaves its count once its last request returned, which waits for the helper.
-	while [ ! -e /soak-loop-0 ] || [ ! -e /soak-loop-1 ]; do
-		read -t 1 _ < /dev/console
-	done
+	# A loop leaves its count once its last request returned, which waits for its helper; the
+	# old root stays pinned while this runs, so it gives up after 3 s, short of the memory
+	# check's 5 s, and then prints "?", which fails the boot.
+	loop0= loop1= tries=0
+	while { [ -z "$loop0" ] || [ -z "$loop1" ]; } && [ $tries -lt 30 ]; do
+		read -t 0.1 _ < /dev/console
+		read -r loop0 < /soak-loop-0
+		read -r loop1 < /soak-loop-1
+		tries=$((tries + 1))
+	done 2>/dev/null
 	helpers=0
 	for f in /helper-across-*; do
 		[ -e "$f" ] && helpers=$((helpers + 1))
 	done
-	read -r loop0 < /soak-loop-0
-	read -r loop1 < /soak-loop-1
-	echo "# soak: $loop0 and $loop1 module requests until the switch; $helpers helper(s) running across it"
+	echo "# soak: ${loop0:-?} and ${loop1:-?} module requests until the switch;" \
+		"$helpers helper(s) running across it"
 }
 storm 0 &
 storm 1 &
 report &
-# Let the helpers get going before the switch starts.
-sleep 1
+# Let the loops get a few requests done before the switch starts.
+sleep 2
 exec /vm/user_root_vm switch-root

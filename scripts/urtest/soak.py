@@ -72,13 +72,17 @@ def run(settings, kernel_image, guest, boots, cpus_list=(2, 4), accel="tcg", job
                 for line in qemu.explain(b, verdict):
                     steps.say(line)
             if record:
-                record(tag, f"{b.name}: PID 1 switch, memory returned, helpers running",
+                record(tag, f"{b.name}: PID 1 switch and memory returned, with usermode helpers",
                        "pass" if verdict.ok else "fail", "" if verdict.ok else f"see {b.log}")
             if n % 20 == 0:
                 steps.say(f"[{tag}] {n}/{len(todo)} boots, {sum(len(r['failed']) for r in per_cpus.values())} "
                           f"failed, {steps.fmt_secs(time.monotonic() - t0)}")
     for cpus, row in per_cpus.items():
         row["mean_seconds"] = round(row.pop("seconds") / max(row["boots"], 1), 1)
+        if record:
+            across = row["helper_across_pivot"]
+            record(tag, f"{cpus} vCPUs: a helper ran across PID 1's pivot in {across} of {row['boots']} boots",
+                   "pass" if across else "fail")
         steps.say(f"[{tag}] {cpus} vCPUs: {row['boots']} boots, {len(row['failed'])} failed "
                   f"(flake rate {len(row['failed'])}/{row['boots']}), a helper alive across the pivot "
                   f"in {row['helper_across_pivot']}, {row['mean_seconds']} s a boot")
