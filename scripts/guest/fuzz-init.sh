@@ -4,6 +4,9 @@
 # mutated archive, as one hash, then restarts. The harness (this script, /.fuzz) is left out.
 bb=/.fuzz/busybox
 cd /
+# Warnings and worse still reach the console; chatter such as a late input device would
+# break into the report's lines. No /proc here: busybox dmesg sets the level by syscall.
+$bb dmesg -n 5
 # One line per entry: path, type, mode, owner, size, and the content or link target's hash.
 $bb find . -xdev ! -path . ! -path ./init ! -path './.fuzz' ! -path './.fuzz/*' |
 while read -r path; do

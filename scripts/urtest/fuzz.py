@@ -18,7 +18,7 @@ import re
 import stat
 from dataclasses import dataclass
 
-from . import cpio, images, protocol
+from . import cpio, images, ktap
 from .settings import REPO
 
 HARNESS_DIR = ".fuzz"          # where the harness lives; the mutations never make this name
@@ -154,19 +154,15 @@ def mutate(seed):
 
 def outcome(console):
     """The class of one boot's outcome, from its console: ("error", message), ("tree", hash),
-    or ("no-init", "")."""
-    tree = None
-    for line in console.splitlines():
-        m = protocol.TIMESTAMP.match(line)
-        text = line[m.end():] if m else line
+    ("no-init", ""), or ("none", "") when the boot reported none of them."""
+    report = ktap.parse(console)
+    for _, text in report.kernel:
         e = UNPACK_ERROR.search(text)
-        if e and m:
+        if e:
             return ("error", e.group(1).strip())
-        t = TREE_LINE.match(text)
-        if t and not m:
-            tree = t.group(1)
-        if m and NO_INIT.search(text):
+        if NO_INIT.search(text):
             return ("no-init", "")
+    tree = next((t.group(1) for _, text in report.user for t in [TREE_LINE.match(text)] if t), None)
     return ("tree", tree) if tree else ("none", "")
 
 
@@ -184,10 +180,12 @@ def tree_digest(entries):
 
 
 def crashed(verdict, klass):
-    """Kernel reports other than the panic a missing /init ends in, or a hang."""
+    """Kernel reports other than the panic a missing /init ends in, a hang, or a boot that
+    reported no outcome at all (every archive ends in a tree, an unpack error or no /init)."""
     reports = [l for l in verdict.kernel_errors if not (klass[0] == "no-init" and NO_INIT.search(l))]
     hung = any(p.startswith("timed out") for p in verdict.problems)
-    return reports + (["the guest hung"] if hung else [])
+    lost = klass[0] == "none" and not hung
+    return reports + (["the guest hung"] if hung else []) + (["no outcome on the console"] if lost else [])
 
 
 def run(settings, seeds, kernel_image, accel="tcg", jobs=2, record=None, tag="fuzz"):
@@ -202,11 +200,13 @@ def run(settings, seeds, kernel_image, accel="tcg", jobs=2, record=None, tag="fu
     (out / "boots").mkdir(parents=True, exist_ok=True)
     harness_archive = harness()
 
+    cases = {seed: mutate(seed) for seed in seeds}
+    for case in cases.values():  # all written before any boot reads one; the harness may have changed
+        (out / "images" / f"{case.name}.img").write_bytes(case.image(harness_archive))
+
     def one(seed, config):
-        case = mutate(seed)
+        case = cases[seed]
         img = out / "images" / f"{case.name}.img"
-        if not img.exists():
-            img.write_bytes(case.image(harness_archive))
         boot = qemu.Boot(name=f"{case.name} {config}", kernel=kernel_image, initrd=img,
                          cmdline="kunit.enable=0" + (" user_root" if config == "user_root" else ""),
                          memory="256M", cpus=2, timeout=120, accel=accel,

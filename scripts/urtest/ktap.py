@@ -35,6 +35,7 @@ class Report:
     """Everything a console says."""
     lines: list
     kernel: list = field(default_factory=list)          # (line index, text) of kernel lines
+    user: list = field(default_factory=list)            # (line index, text) of userspace lines
     results: list = field(default_factory=list)
     kernel_errors: list = field(default_factory=list)   # line indices
     problems: list = field(default_factory=list)        # incomplete or malformed documents
@@ -150,24 +151,43 @@ def _leaves(test, suite):
 
 
 def split(raw_lines):
-    """[(index, is_kernel, text)]: each console line, with kernel lines that broke into a
-    userspace line split off at their timestamp."""
+    """[(index, is_kernel, text)]: kernel lines, and userspace lines. A kernel line that broke
+    into a userspace line is split off at its timestamp and the userspace line joined up again:
+    its rest follows the kernel line."""
     out = []
+    pending = None     # [index, text] of a userspace line a kernel line broke into
+    seen_kernel = False
     for i, raw in enumerate(raw_lines):
         line = raw.rstrip("\r\n")
-        while line:
-            m = protocol.TIMESTAMP.search(line)
-            if m is None:
+        m = protocol.TIMESTAMP.search(line)
+        head = line if m is None else line[:m.start()]
+        if pending is not None and (m is None or head):
+            pending[1] += head
+            if m is None:  # the rest of the broken line: it is whole again
+                out.append((pending[0], False, pending[1]))
+                pending = None
+        elif m is None:
+            if line:
                 out.append((i, False, line))
-                break
-            if m.start() > 0:
-                out.append((i, False, line[:m.start()]))
+        elif head:
+            # Before the first kernel line it is the firmware's; "# " alone is a diagnostic that
+            # quotes the kernel's log (journalctl -k), not a line the kernel broke into.
+            if seen_kernel and head.strip("# \t"):
+                pending = [i, head]
+            else:
+                out.append((i, False, head))
+        line = "" if m is None else line[m.start():]
+        while line:
+            m = protocol.TIMESTAMP.match(line)
             rest = line[m.end():]
             nxt = protocol.TIMESTAMP.search(rest)
             # A kernel line runs to the end of the physical line unless another starts in it.
             end = nxt.start() if nxt and nxt.start() > 0 else len(rest)
             out.append((i, True, rest[:end]))
-            line = rest[end:] if end < len(rest) else ""
+            seen_kernel = True
+            line = rest[end:]
+    if pending is not None:
+        out.append((pending[0], False, pending[1]))
     return out
 
 
@@ -183,6 +203,7 @@ def parse(text):
                 report.kernel_errors.append(index)
             kernel.feed(content, index)
         else:
+            report.user.append((index, content))
             if content.strip() == protocol.DONE:
                 report.done = True
             user.feed(content, index)

@@ -130,8 +130,8 @@ def judge(boot, report, timed_out, rc, elapsed):
         hit = next((i for i, text in report.kernel if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
-    for pattern in boot.expect_output:  # the boot loader's lines, or any other
-        hit = next((i for i, text in enumerate(report.lines) if re.search(pattern, text)), None)
+    for pattern in boot.expect_output:  # userspace lines (joined up again), or any other
+        hit = next((i for i, text in [*report.user, *enumerate(report.lines)] if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
     for r in results:  # an expected failure passes; a pass where it must fail fails

@@ -2,7 +2,7 @@
 """The fuzzing cases: reproducible, varied, and read back as the kernel's rules say."""
 import unittest
 
-from urtest import cpio, fuzz
+from urtest import cpio, fuzz, qemu
 
 
 class Cases(unittest.TestCase):
@@ -46,6 +46,17 @@ class Outcome(unittest.TestCase):
                          ("no-init", ""))
         # A userspace line that looks like an error is not the kernel's.
         self.assertEqual(fuzz.outcome("Initramfs unpacking failed: x\n"), ("none", ""))
+
+    def test_a_report_a_kernel_line_broke_into_still_counts(self):
+        tree = "7c419f6193a522a9b90fbf636e6e809b482430c668cbbdb872ba5d7c74ecd18c"
+        console = (f"[    0.88] Run /init as init process\n# fuzz: tree {tree[:20]}[    1.557149] input: "
+                   f"ImExPS/2 Generic Explorer Mouse\n{tree[20:]} 13 entries\n# user_root: guest done\n")
+        self.assertEqual(fuzz.outcome(console), ("tree", tree))
+
+    def test_a_boot_without_an_outcome_is_a_failure(self):
+        v = qemu.Verdict("b", True, 1.0, {}, [], [], [], [], "tcg")
+        self.assertEqual(fuzz.crashed(v, ("none", "")), ["no outcome on the console"])
+        self.assertEqual(fuzz.crashed(v, ("tree", "ab")), [])
 
 
 if __name__ == "__main__":

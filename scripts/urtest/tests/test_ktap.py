@@ -74,10 +74,36 @@ class RecordedConsoles(unittest.TestCase):
 
 class Format(unittest.TestCase):
     def test_kernel_line_that_broke_into_a_userspace_line(self):
-        r = ktap.parse("TAP version 13\n1..2\nok 1 one[    2.100000] virtio_blk: hello\nok 2 two\n"
-                       "# user_root: guest done\n")
+        # As a serial console shows it: the kernel line ends the physical line, the rest of the
+        # userspace line (here only its line end) comes after it.
+        r = ktap.parse("[    1.0] Run /init as init process\nTAP version 13\n1..2\n"
+                       "ok 1 one[    2.100000] virtio_blk: hello\n\nok 2 two\n# user_root: guest done\n")
         self.assertEqual([(x.name, x.status) for x in r.results], [("one", "pass"), ("two", "pass")])
         self.assertEqual(r.problems, [])
+        self.assertTrue(r.done)
+        self.assertEqual([t for _, t in r.kernel], ["Run /init as init process", "virtio_blk: hello"])
+
+    def test_userspace_line_broken_in_the_middle_is_joined_up(self):
+        # From a fuzzing boot: the mouse's probe message broke into the guest's report.
+        r = ktap.parse("[    0.9] Run /init as init process\n"
+                       "# fuzz: ./a/f2 data:41[    1.442578] input: ImExPS/2 Generic Explorer Mouse\n"
+                       "6705398251f13b\n# user_root: gue[    1.5] one\n[    1.6] two\nst done\n")
+        self.assertEqual([t for _, t in r.user], ["# fuzz: ./a/f2 data:416705398251f13b",
+                                                  "# user_root: guest done"])
+        self.assertEqual([t for _, t in r.kernel][1:], ["input: ImExPS/2 Generic Explorer Mouse", "one", "two"])
+        self.assertEqual(r.user[0][0], 1)
+        self.assertTrue(r.done)
+
+    def test_a_diagnostic_quoting_the_kernel_log_is_not_joined(self):
+        r = ktap.parse("[    1.0] Run /init\nTAP version 13\n1..2\nok 1 a\n# [    0.4] host kernel: acpi x\n"
+                       "# [    0.5] host kernel: acpi y\nok 2 b\n")
+        self.assertEqual([(x.name, x.status) for x in r.results], [("a", "pass"), ("b", "pass")])
+        self.assertEqual(r.problems, [])
+
+    def test_firmware_text_before_the_first_kernel_line_stays_apart(self):
+        r = ktap.parse("Booting from ROM..[    0.000000] Linux version 6.12\nTAP version 13\n1..1\nok 1 a\n")
+        self.assertEqual([t for _, t in r.user], ["Booting from ROM..", "TAP version 13", "1..1", "ok 1 a"])
+        self.assertEqual([(x.name, x.status) for x in r.results], [("a", "pass")])
 
     def test_error_report_counts_only_on_kernel_lines(self):
         r = ktap.parse("TAP version 13\n1..1\n# test prints BUG: in its diagnostics\nok 1 x\n"
