@@ -6,29 +6,30 @@ and checks that the initramfs's memory came back (user_root_vm switch-root), whi
 keep kworkers spawning usermode helpers (modprobe, for a device no driver has) from the root of
 the moment, some of them still running from the old root when it is detached. A boot passes
 when every switch test passes, both loops asked for modules until the switch moved them, the
-kernel brought up the CPUs asked for, and it reported nothing; any failure is a flake, since every boot is the same. How many boots had a
-helper running across PID 1's pivot (its root moved while it ran) is counted: `make soak`
-fails if none had, since then the soak did not test what it is for.
+kernel brought up the CPUs asked for, and it reported nothing; any failure is a flake, since
+every boot is the same. How many boots had a helper running across PID 1's pivot (its root
+moved while it ran) is counted: `make soak` fails if none had, since then the soak did not test
+what it is for.
 """
 import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import protocol, qemu, steps
+from . import ktap, protocol, qemu, steps
 
 CMDLINE = "user_root kunit.enable=0"
 
 
 # The soak guest's report, once the loops and the helpers that ran across the switch are done.
 REPORT = re.compile(r"^# soak: (\d+) and (\d+) module requests until the switch; (\d+) helper\(s\) "
-                    r"running across it$", re.M)
+                    r"running across it$")
 
 
 def helpers_across_pivot(console):
     """How many usermode helpers were running from the old root when PID 1 pivoted away from
     it, by the guest's report; 0 without one."""
-    m = REPORT.search(console)
+    m = next((m for _, text in ktap.parse(console).user for m in [REPORT.match(text)] if m), None)
     return int(m.group(3)) if m else 0
 
 
