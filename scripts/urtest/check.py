@@ -93,7 +93,8 @@ class Check:
 
     # --- suites ------------------------------------------------------------------------------
     def tooling(self):
-        """The tooling's own tests, first: they need nothing built."""
+        """The tooling's own tests, first: they need nothing built, only two host tools."""
+        deps.install(("tooling",))
         log = self.s.logs / "tooling.log"
         res = subprocess.run([sys.executable, "-m", "unittest", "discover", "-v", "-s",
                               str(REPO / "scripts/urtest/tests"), "-t", str(REPO / "scripts")],

@@ -24,6 +24,7 @@ PACKAGES = {
         "rsync",                                            # kselftests' make install
         "xz-utils", "zstd", "lz4", "gzip",                  # initramfs compressors
     ],
+    "tooling": ["u-boot-tools", "e2fsprogs"],              # the tooling's tests: a U-Boot disk
     "bench": ["python3-matplotlib"],
     # make bsp: GNU patch applies the Buildroot tree's patches as Buildroot does; a virtual
     # environment holds the pinned BitBake linter (PIP below)

@@ -20,8 +20,7 @@ TRIPLETS = {"arm64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu", "amd64
 
 def ensure_architecture(debian_arch):
     """dpkg knows `debian_arch` as a foreign architecture, and apt has its package lists."""
-    native = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
-    if debian_arch == native:
+    if debian_arch == native_architecture():
         return
     foreign = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True,
                              text=True).stdout.split()
@@ -31,14 +30,23 @@ def ensure_architecture(debian_arch):
         deps.as_root(["apt-get", "update", "-q"])
 
 
-class Sysroot:
-    """Packages of one architecture, unpacked into CACHE/sysroot-<arch>."""
+def native_architecture():
+    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
 
-    def __init__(self, cache, debian_arch):
+
+class Sysroot:
+    """Packages of one architecture, unpacked into CACHE/sysroot-<arch>; or, from host(), this
+    machine's own root, whose programs a guest of its architecture takes as they are."""
+
+    def __init__(self, cache, debian_arch, directory=None):
         self.arch = debian_arch
         self.triplet = TRIPLETS[debian_arch]
-        self.dir = Path(cache) / f"sysroot-{debian_arch}"
-        self.debs = self.dir.with_name(self.dir.name + "-debs")
+        self.dir = Path(directory or Path(cache) / f"sysroot-{debian_arch}")
+        self.debs = None if directory else self.dir.with_name(self.dir.name + "-debs")
+
+    @classmethod
+    def host(cls):
+        return cls(None, native_architecture(), "/")
 
     def candidate(self, pkg):
         """The version of `pkg` that apt would download now."""
@@ -53,6 +61,8 @@ class Sysroot:
         """Downloads and unpacks the packages whose current version is not unpacked yet. The
         stamp names the version and is written last, so an interrupted run unpacks again; a new
         version in the archive (a security update) starts the sysroot afresh."""
+        if self.debs is None:
+            raise ValueError("the host's root is not unpacked from packages")
         ensure_architecture(self.arch)
         self.debs.mkdir(parents=True, exist_ok=True)
         for pkg in packages:

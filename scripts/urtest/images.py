@@ -225,12 +225,9 @@ class Guest:
         w.file("bin/busybox", bb, 0o755)
         for a in "sh cat cp echo grep ls mkdir mount sed stat test umount reboot sync head".split():
             w.symlink(f"bin/{a}", "busybox")
-        if self.arch.cross:
-            sysroot = foreign.Sysroot(self.s.cache, self.arch.debian).add(CLIENT_PACKAGES)
-            files = sysroot.with_libs(CLIENT_PROGRAMS)
-        else:
-            files = [(str(p).lstrip("/"), p) for p in host_programs_with_libs(CLIENT_PROGRAMS)]
-        for guest_path, host_path in files:
+        sysroot = (foreign.Sysroot(self.s.cache, self.arch.debian).add(CLIENT_PACKAGES) if self.arch.cross
+                   else foreign.Sysroot.host())
+        for guest_path, host_path in sysroot.with_libs(CLIENT_PROGRAMS):
             w.parents(guest_path)
             w.file(guest_path, host_path.read_bytes(), 0o755)
         w.file("init", (GUEST / "clients.sh").read_bytes(), 0o755)
@@ -369,31 +366,3 @@ def materialize(entries, dest):
         elif kind == stat.S_IFLNK:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.symlink_to(e.data.decode())
-
-
-def host_programs_with_libs(programs):
-    """Host programs and the shared libraries they load (as ldd resolves them, recursively),
-    with the dynamic loader: the paths to copy into a guest at the same place."""
-    seen, order = set(), []
-
-    def visit(path):
-        path = Path(path)
-        if path in seen:
-            return
-        seen.add(path)
-        order.append(path)
-        out = subprocess.run(["ldd", str(path)], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            parts = line.split()
-            if "=>" in parts and len(parts) > parts.index("=>") + 1 and parts[parts.index("=>") + 1].startswith("/"):
-                visit(parts[parts.index("=>") + 1])
-            elif parts and parts[0].startswith("/"):
-                visit(parts[0])
-
-    for prog in programs:
-        found = shutil.which(prog)
-        if not found:
-            raise steps.StepFailed(f"{prog} not found on the host")
-        visit(os.path.abspath(found))
-    # Copy the real files, at the paths the programs use.
-    return [Path(p) for p in order]
