@@ -237,8 +237,12 @@ class Series:
             for earlier in repo_paths[:-1]:
                 before = apply_diff(path, before, self.content(earlier))
             now = (self.tree / path).read_bytes()
-            text = unified_diff(path, before, now).replace(author, AUTHOR_PLACEHOLDER)
             last = self.root / repo_paths[-1]
+            # A diff that still makes the file is kept as written (its hunk headers' function
+            # context, which diff -u would not write again).
+            if apply_diff(path, before, self.content(repo_paths[-1])) == now:
+                continue
+            text = unified_diff(path, before, now).replace(author, AUTHOR_PLACEHOLDER)
             if last.read_bytes() != text:
                 last.write_bytes(text)
                 rewritten.append(repo_paths[-1])

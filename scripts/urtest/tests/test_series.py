@@ -124,6 +124,16 @@ class SeriesTest(unittest.TestCase):
         self.assertEqual(series.Series(self.tree, self.repo, AUTHOR).states()[-1]["fs/a.c"][0],
                          b"one\nTWO\nthree\nfour\nfive\nsix\nseven\n")
 
+    def test_refresh_keeps_a_diff_that_still_makes_its_file(self):
+        # Hunk headers with function context, as git writes them in a kernel tree.
+        written = MAINTAINERS.replace("@@ -1,2 +1,3 @@", "@@ -1,2 +1,3 @@ some context")
+        (self.repo / "MAINTAINERS.patch").write_text(written)
+        self.s = series.Series(self.tree, self.repo, author=AUTHOR)
+        self.s.apply()
+        (self.tree / "fs/a.c").write_text("one\nTWO\nthree\nfour\nfive\nsix\nseven\n")
+        self.assertEqual(self.s.refresh(), ["fs/a.c.second.patch"])
+        self.assertEqual((self.repo / "MAINTAINERS.patch").read_text(), written)
+
     def test_refresh_refuses_a_prefix(self):
         self.s.apply(1)
         with self.assertRaisesRegex(series.SeriesError, "1 of the 2 patches"):
