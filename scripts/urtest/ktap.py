@@ -4,7 +4,8 @@
 The console carries two streams. Kernel lines start with a printk timestamp; KUnit's KTAP comes
 that way. Userspace lines have none; the kselftests and the other guest programs print TAP 13.
 Each stream is parsed on its own, so that kernel messages interleaved with a userspace document
-do not break it; a kernel line that broke into a userspace line is split off at its timestamp.
+do not break it; a kernel line that broke into a userspace line is split off at its timestamp,
+and the userspace line is also put together again (see split()).
 
 KTAP nests by indentation: a test's subtests come, indented by four more spaces, before its own
 result line. Leaf results are what counts (a KUnit suite's cases, each kselftest); a parent that
@@ -35,7 +36,7 @@ class Report:
     """Everything a console says."""
     lines: list
     kernel: list = field(default_factory=list)          # (line index, text) of kernel lines
-    user: list = field(default_factory=list)            # (line index, text) of userspace lines
+    user: list = field(default_factory=list)            # (line index, text): userspace lines, and joined ones
     results: list = field(default_factory=list)
     kernel_errors: list = field(default_factory=list)   # line indices
     problems: list = field(default_factory=list)        # incomplete or malformed documents
@@ -150,32 +151,34 @@ def _leaves(test, suite):
     return out
 
 
+KERNEL, USER, JOINED = "kernel", "user", "joined"
+
+
 def split(raw_lines):
-    """[(index, is_kernel, text)]: kernel lines, and userspace lines. A kernel line that broke
-    into a userspace line is split off at its timestamp and the userspace line joined up again:
-    its rest follows the kernel line."""
+    """[(index, kind, text)]: each console line as kernel and userspace lines, with kernel lines
+    that broke into a userspace line split off at their timestamp. The userspace line's rest
+    follows the kernel line, so each such break also gives a JOINED line: the head and the rest
+    put together again. It is only a candidate (a head may also be a whole line that quotes the
+    kernel's log), for what looks for a line by pattern; TAP reads the USER lines."""
     out = []
-    pending = None     # [index, text] of a userspace line a kernel line broke into
+    pending = None     # [index, text] of a userspace line a kernel line may have broken into
     seen_kernel = False
     for i, raw in enumerate(raw_lines):
         line = raw.rstrip("\r\n")
         m = protocol.TIMESTAMP.search(line)
         head = line if m is None else line[:m.start()]
+        if head:
+            out.append((i, USER, head))
         if pending is not None and (m is None or head):
             pending[1] += head
-            if m is None:  # the rest of the broken line: it is whole again
-                out.append((pending[0], False, pending[1]))
+            if m is None:  # the rest of the broken line
+                out.append((pending[0], JOINED, pending[1]))
                 pending = None
-        elif m is None:
-            if line:
-                out.append((i, False, line))
-        elif head:
+        elif m is not None and head and seen_kernel:
             # Before the first kernel line it is the firmware's; "# " alone is a diagnostic that
-            # quotes the kernel's log (journalctl -k), not a line the kernel broke into.
-            if seen_kernel and head.strip("# \t"):
+            # quotes the kernel's log (journalctl -k).
+            if head.strip("# \t"):
                 pending = [i, head]
-            else:
-                out.append((i, False, head))
         line = "" if m is None else line[m.start():]
         while line:
             m = protocol.TIMESTAMP.match(line)
@@ -183,11 +186,11 @@ def split(raw_lines):
             nxt = protocol.TIMESTAMP.search(rest)
             # A kernel line runs to the end of the physical line unless another starts in it.
             end = nxt.start() if nxt and nxt.start() > 0 else len(rest)
-            out.append((i, True, rest[:end]))
+            out.append((i, KERNEL, rest[:end]))
             seen_kernel = True
             line = rest[end:]
     if pending is not None:
-        out.append((pending[0], False, pending[1]))
+        out.append((pending[0], JOINED, pending[1]))
     return out
 
 
@@ -196,16 +199,17 @@ def parse(text):
     lines = text.splitlines()
     report = Report(lines)
     kernel, user = _Stream(report, "kernel"), _Stream(report, "userspace")
-    for index, is_kernel, content in split(lines):
-        if is_kernel:
+    for index, kind, content in split(lines):
+        if kind == KERNEL:
             report.kernel.append((index, content))
             if protocol.KERNEL_ERROR.search(content):
                 report.kernel_errors.append(index)
             kernel.feed(content, index)
-        else:
-            report.user.append((index, content))
-            if content.strip() == protocol.DONE:
-                report.done = True
+            continue
+        report.user.append((index, content))
+        if content.strip() == protocol.DONE:
+            report.done = True
+        if kind == USER:
             user.feed(content, index)
     kernel.finish()
     user.finish()
