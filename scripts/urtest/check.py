@@ -103,7 +103,9 @@ class Check:
         for m in re.finditer(r"^(\w+) \(([\w.]+)\)\s*(?:\n.*?)?\.\.\. (ok|FAIL|ERROR|skipped.*)$",
                              res.stderr, re.M):
             status = {"ok": "pass", "FAIL": "fail", "ERROR": "fail"}.get(m.group(3), "skip")
-            self.record("tooling", f"{m.group(2).split('.')[-1]}.{m.group(1)}", status)
+            where = m.group(2).split(".")  # Python 3.11 names the test's method here too
+            where = where[:-1] if where[-1] == m.group(1) and len(where) > 1 else where
+            self.record("tooling", f"{where[-1]}.{m.group(1)}", status)
         if res.returncode or not any(r[0] == "tooling" for r in self.results.rows):
             self.record("tooling", "python3 -m unittest", "fail", f"no test ran or one failed: see {log}")
         steps.say(f"[tooling] {sum(r[0] == 'tooling' and r[2] == 'pass' for r in self.results.rows)} "
