@@ -98,6 +98,13 @@ impl InitContext {
         })
     }
 
+    /// Registers ramfs, which its initcall would do later, so that it can be mounted now.
+    #[link_section = ".init.text"]
+    pub(crate) fn register_ramfs(&self) -> Result {
+        // SAFETY: by the type invariant init memory, where `init_ramfs_fs()` lives, is still there.
+        to_result(unsafe { bindings::init_ramfs_fs() })
+    }
+
     /// Detaches the mount whose root `name` resolves to (mounts stacked there are followed).
     #[link_section = ".init.text"]
     pub(crate) fn umount_detach(&self, name: &CStr) -> Result {

@@ -8,6 +8,13 @@
 //! earlier ones and over the Kconfig default. A word with any other value is reported and changes
 //! nothing.
 //!
+//! These are whole words, on purpose not `kstrtobool()`: it decides on the first character
+//! (`y`, `t`, `1`, `n`, `f`, `0`) or the first two (`on`, `of`), so it would read a mistyped
+//! `user_root=nope` or `user_root=offf` as a setting instead of reporting it, and one that is not
+//! a boolean at all, say `user_root=tmpfs`, would switch user_root on without a word. Every
+//! word that `kstrtobool()` documents (`y`, `yes`, `1`, `on`, `true`, and their opposites) means
+//! the same here; only its abbreviations and longer words are refused.
+//!
 //! Pure logic on byte strings, with no kernel dependencies, so that the host-side unit tests in
 //! `tools/testing/user_root/unit` compile this very file.
 

@@ -9,7 +9,8 @@
 //! mount 2, the root and working directory of PID 1 and every kernel thread. The unpacker then
 //! fills the tmpfs as it would fill rootfs, and userspace can pivot away from it and detach it.
 //! Where rootfs would be a ramfs (`root=` or `rootfstype=` without tmpfs on the command line),
-//! the tmpfs has no size or inode limit, as a ramfs has none.
+//! the user root is a ramfs instead, so that what tells the two apart (IMA's policies, size
+//! limits) sees the same file system as without user_root.
 //!
 //! The C side is a handful of hooks, see `include/linux/user_root.h`. Every hook runs at boot,
 //! which is why they and what they call live in `.init.text`; the decisions to panic are C's.
@@ -32,11 +33,30 @@ use param::{Applied, Setting};
 
 const __LOG_PREFIX: &[u8] = b"user_root\0";
 
-/// `statfs()` magic of tmpfs (`TMPFS_MAGIC`).
-const TMPFS_MAGIC: u32 = bindings::TMPFS_MAGIC;
+/// The kind of file system that the initramfs goes into: the kind rootfs would be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Tmpfs,
+    Ramfs,
+}
 
-/// The tmpfs options that make it as unlimited as a ramfs.
-const AS_RAMFS: &CStr = c_str!("size=0,nr_inodes=0");
+impl Kind {
+    /// The registered name of the file system.
+    fn fstype(self) -> &'static CStr {
+        match self {
+            Kind::Tmpfs => c_str!("tmpfs"),
+            Kind::Ramfs => c_str!("ramfs"),
+        }
+    }
+
+    /// Its `statfs()` magic.
+    fn magic(self) -> u32 {
+        match self {
+            Kind::Tmpfs => bindings::TMPFS_MAGIC,
+            Kind::Ramfs => bindings::RAMFS_MAGIC,
+        }
+    }
+}
 
 /// A value that only the boot CPU writes, in `start_kernel()`, before any other task or CPU runs.
 ///
@@ -74,6 +94,9 @@ static SETTING: EarlyBoot<Setting> =
 /// Whether this boot runs on the null root; set by [`user_root_null_mount`].
 static ACTIVE: EarlyBoot<bool> = EarlyBoot::new(false);
 
+/// What rootfs would be; set by [`user_root_rootfs_kind`] before the user root is mounted.
+static ROOTFS_KIND: EarlyBoot<Kind> = EarlyBoot::new(Kind::Ramfs);
+
 /// Handles a command-line word that starts with `user_root`; `rest` is what follows the prefix.
 ///
 /// Returns 1 if the word was ours (also when its value was invalid: that is reported and the
@@ -95,6 +118,20 @@ pub unsafe extern "C" fn user_root_parse_param(rest: *const c_char) -> c_int {
         Applied::NotOurs => return 0,
     }
     1
+}
+
+/// Records whether rootfs would be a tmpfs (`tmpfs`) or a ramfs: the user root is the same.
+///
+/// # Safety
+///
+/// The caller must be `init_rootfs()`, which runs in `start_kernel()` before any other task or
+/// CPU; this function lives in init memory.
+#[no_mangle]
+#[link_section = ".init.text"]
+pub unsafe extern "C" fn user_root_rootfs_kind(tmpfs: bool) {
+    let kind = if tmpfs { Kind::Tmpfs } else { Kind::Ramfs };
+    // SAFETY: in `start_kernel()`, before any other task or CPU, per the contract.
+    unsafe { ROOTFS_KIND.set(kind) };
 }
 
 /// Creates the null root if this boot uses user_root.
@@ -130,9 +167,9 @@ pub unsafe extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
     }
 }
 
-/// Stacks the tmpfs the initramfs goes into on the null root (named "user_root"; without limits
-/// where rootfs would be a ramfs) and makes it the root and working directory of the current task
-/// and of every task that shares its `fs_struct`.
+/// Stacks the file system the initramfs goes into on the null root (named "user_root"; a tmpfs,
+/// or a ramfs where rootfs would be one) and makes it the root and working directory of the
+/// current task and of every task that shares its `fs_struct`.
 ///
 /// Called by `init_mount_tree()` once the null root is the root of the initial namespace, with
 /// the `initramfs_options=` string (or null). Does nothing if user_root is off.
@@ -143,8 +180,7 @@ pub unsafe extern "C" fn user_root_null_mount() -> *mut bindings::vfsmount {
 /// # Safety
 ///
 /// `options` must be null or point to a NUL-terminated string, and the caller must be
-/// `init_mount_tree()`, after `init_rootfs()`: this function and the helpers it calls live in
-/// init memory.
+/// `init_mount_tree()`: this function and the helpers it calls live in init memory.
 #[no_mangle]
 #[link_section = ".init.text"]
 pub unsafe extern "C" fn user_root_mount_initramfs(options: *const c_char) -> c_int {
@@ -155,47 +191,46 @@ pub unsafe extern "C" fn user_root_mount_initramfs(options: *const c_char) -> c_
     let init = unsafe { InitContext::new() };
     // SAFETY: `options` is null or NUL-terminated, per the contract.
     let options = (!options.is_null()).then(|| unsafe { CStr::from_char_ptr(options) });
-    // SAFETY: `init_rootfs()` has run, per the contract.
-    let defaults = if unsafe { bindings::rootfs_is_tmpfs() } {
-        None
-    } else {
-        Some(AS_RAMFS)
-    };
-    match mount_initramfs(&init, options, defaults) {
+    match mount_initramfs(&init, options, ROOTFS_KIND.get()) {
         Ok(()) => 0,
         Err(err) => err.to_errno(),
     }
 }
 
-/// Mounts the tmpfs with `options`, or if there are none or tmpfs rejects them, with `defaults`.
+/// Mounts a file system of `kind` with `options`, or if there are none or it rejects them, with
+/// its defaults.
 #[link_section = ".init.text"]
-fn mount_initramfs(init: &InitContext, options: Option<&CStr>, defaults: Option<&CStr>) -> Result {
-    let (source, target, fstype) = (c_str!("user_root"), c_str!("/"), c_str!("tmpfs"));
+fn mount_initramfs(init: &InitContext, options: Option<&CStr>, kind: Kind) -> Result {
+    let (source, target, fstype) = (c_str!("user_root"), c_str!("/"), kind.fstype());
+    if kind == Kind::Ramfs {
+        // The initcalls, which register ramfs, have not run yet.
+        init.register_ramfs()?;
+    }
     let mut with_options = false;
     if let Some(options) = options {
         match init.mount_new(source, target, fstype, Some(options)) {
             Ok(()) => with_options = true,
             Err(err) => pr_err!(
-                "tmpfs rejected initramfs_options=\"{options}\" ({err:?}); using its defaults\n"
+                "{fstype} rejected initramfs_options=\"{options}\" ({err:?}); using its defaults\n"
             ),
         }
     }
     if !with_options {
-        init.mount_new(source, target, fstype, defaults)?;
+        init.mount_new(source, target, fstype, None)?;
     }
     // "/.." steps from the null root onto the mount stacked on it, as kdevtmpfs does.
     init.chdir(c_str!("/.."))?;
     init.chroot(c_str!("."))?;
     init.injected_fault("checking the new root")?;
-    if Path::lookup(c_str!("/"))?.statfs_magic()? != u64::from(TMPFS_MAGIC) {
+    if Path::lookup(c_str!("/"))?.statfs_magic()? != u64::from(kind.magic()) {
         return Err(EINVAL);
     }
-    let how = match (with_options, defaults) {
-        (true, _) => "with initramfs_options",
-        (false, None) => "with default options",
-        (false, Some(_)) => "unlimited, as a ramfs rootfs would be",
+    let how = if with_options {
+        "with initramfs_options"
+    } else {
+        "with default options"
     };
-    pr_info!("initramfs on tmpfs \"user_root\" ({how}), mounted on the null root\n");
+    pr_info!("initramfs on {fstype} \"user_root\" ({how}), mounted on the null root\n");
     Ok(())
 }
 

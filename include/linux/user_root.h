@@ -13,12 +13,16 @@
 
 struct vfsmount;
 
-/* Whether rootfs is a tmpfs rather than a ramfs (init/do_mounts.c). */
-bool __init rootfs_is_tmpfs(void);
-
 #ifdef CONFIG_USER_ROOT
 /* Handles the user_root boot parameter; @rest is what follows its name. */
 int __init user_root_parse_param(const char *rest);
+
+/*
+ * Called by init_rootfs(): whether rootfs would be a tmpfs, else a ramfs. The
+ * initramfs then goes into a file system of the same kind, so that what
+ * depends on it (IMA's policies, size limits) stays as it is without user_root.
+ */
+void __init user_root_rootfs_kind(bool tmpfs);
 
 /*
  * The root mount of the initial namespace: the null root, or NULL if user_root
@@ -28,10 +32,10 @@ int __init user_root_parse_param(const char *rest);
 struct vfsmount *__init user_root_null_mount(void);
 
 /*
- * Mounts the tmpfs the initramfs goes into (without limits where rootfs would
- * be a ramfs) on the null root, mounted as root by now, and makes it the
- * caller's root and cwd. Returns 0 (also if user_root is off) or a negative
- * errno: there is then nowhere to unpack the initramfs.
+ * Mounts the tmpfs or ramfs the initramfs goes into on the null root, mounted
+ * as root by now, and makes it the caller's root and cwd. Returns 0 (also if
+ * user_root is off) or a negative errno: there is then nowhere to unpack the
+ * initramfs.
  */
 int __init user_root_mount_initramfs(const char *options);
 
@@ -50,6 +54,10 @@ int __init user_root_switch_root(const char *what);
 bool __init user_root_should_fail(void);
 #endif
 #else
+static inline void user_root_rootfs_kind(bool tmpfs)
+{
+}
+
 static inline struct vfsmount *user_root_null_mount(void)
 {
 	return NULL;

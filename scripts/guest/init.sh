@@ -14,6 +14,9 @@ echo "# user_root: guest up: UR_EXPECT=$UR_EXPECT, kernel $(uname -r)"
 echo "# cmdline: $(cat /proc/cmdline)"
 sed 's/^/# mountinfo: /' /proc/self/mountinfo
 echo "# fds 0-2 of /init: $(stat -L -c %t:%T /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 | tr '\n' ' ')(5:1 is /dev/console)"
+# IMA first: what it measured must not depend on the tests below, which differ between stock
+# and user_root (scripts/guest/ima.sh).
+case " $(cat /proc/cmdline) " in *" ima_policy="*) /vm/ima.sh ;; esac
 
 if [ -x /kselftest/run_kselftest.sh ]; then
 	# The installed kselftests, run as a user would run them by hand: no variable from us.
@@ -27,7 +30,8 @@ if [ "$UR_DEMO" != 1 ]; then
 	/selftests/user_root_rs
 	/vm/user_root_vm initial-namespace --i-am-in-a-vm
 	/vm/modules.sh
-	case " $(cat /proc/cmdline) " in *" ima_policy="*) /vm/ima.sh ;; esac
+	# UR_CHURN=N (a cell's churn): the same owner rule under N rounds of load, mount, unload.
+	[ -z "$UR_CHURN" ] || /vm/churn.sh "$UR_CHURN"
 fi
 
 # UR_FILES=/a,/b: files that this boot's initramfs must have put in the root.

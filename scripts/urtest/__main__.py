@@ -57,6 +57,10 @@ def cmd_boot(s, args):
     if not verdict.ok:
         for line in qemu.explain(boot, verdict):
             steps.say(line)
+    for name in cell.same_lists:  # compared with the same_as cell's by `make check`, not here
+        got = verdict.lists.get(name)
+        steps.say(f"    list {name}: {' '.join(got) or '(none)' if got is not None else 'not reported'}"
+                  f" (make check compares it with {cell.same_as!r})")
     return 0 if verdict.ok else 1
 
 

@@ -13,6 +13,11 @@ the kernel's own printk timestamps; memory is /proc/meminfo and the per-CPU free
 /proc/zoneinfo, logged at each step. Each configuration and workload boots RUNS times with the
 default asynchronous unpack (reported as median, min and max) and once with initramfs_async=0,
 which times the unpack alone. A few plain TCG boots are a sanity check (min/median/max).
+
+One more workload is a hostile archive: the guest, then protocol.UNCREATABLE names that cannot be
+created (images.add_uncreatable()). The kernel names the first few and counts the rest; it boots
+once per configuration with initramfs_async=0, and once more on stock with loglevel=3, where the
+console shows no error at all: the reference for what the bounded report costs.
 Results: out/bench/results.{json,md}, out/bench/summary.md and out/bench/chart.png.
 """
 import argparse
@@ -20,6 +25,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import time
@@ -27,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import cpio, deps, kernel, protocol, qemu
+from . import images as guest_images
 from .settings import REPO
 CONFIGS = ["stock", "user_root", "copy"]
 SIZES_MIB = [16, 64, 256]
@@ -38,6 +45,13 @@ MEMORY = "1536M"
 CPUS = "2"
 SMALL_FILES, SMALL_DIRS, LARGE_FILE_MIB = 20000, 100, 8
 RUNS = 3
+# The hostile archive's boots: each configuration, and stock with the console quiet for errors.
+UNCREATABLE_CONFIGS = CONFIGS + ["stock_quiet"]
+# The guest's header before it shows the kernel log, where the console's log level kept the
+# kernel's messages from it (scripts/guest/bench-final.sh); the host reads the times there.
+KERNEL_LOG = "# user_root-bench: the kernel log, which the console did not show"
+UNPACKER = "Initramfs unpacking:"
+MORE = re.compile(r"Initramfs unpacking: (\d+) more names could not be created")
 
 
 def log(msg):
@@ -72,23 +86,59 @@ def base(w):
         w.symlink(f"bin/{a}", "busybox")
 
 
-def image(dest, shape, size_mib, compression):
-    """The initramfs of one workload; rebuilt when a guest script or this generator changed."""
-    out = dest / f"initramfs-{shape}-{size_mib}-{compression}.img"
-    digest = hashlib.sha256(f"{shape} {size_mib} {compression} {SMALL_FILES} {LARGE_FILE_MIB}".encode())
-    for script in sorted((REPO / "scripts/guest").glob("bench-*.sh")) + [Path(__file__), Path(cpio.__file__)]:
+def cached_image(out, key, make, sources=()):
+    """`out`, rebuilt with `make()` (the archive's bytes) unless it was made from the same `key`,
+    bench guest scripts, this generator and `sources`."""
+    digest = hashlib.sha256(key.encode())
+    for script in sorted((REPO / "scripts/guest").glob("bench-*.sh")) + [Path(__file__), Path(cpio.__file__),
+                                                                          *sources]:
         digest.update(script.read_bytes())
     stamp = out.with_suffix(".stamp")
     if out.exists() and stamp.exists() and stamp.read_text() == digest.hexdigest():
         return out
-    w = cpio.Writer()
-    base(w)
-    payload(w, shape, size_mib)
-    data = w.bytes()
-    if compression == "zstd":
-        data = subprocess.run(["zstd", "-q", "-3", "-T0", "-c"], input=data, check=True, capture_output=True).stdout
-    out.write_bytes(data)
+    out.write_bytes(make())
     stamp.write_text(digest.hexdigest())
+    return out
+
+
+def image(dest, shape, size_mib, compression):
+    """The initramfs of one workload; rebuilt when a guest script or this generator changed."""
+    def make():
+        w = cpio.Writer()
+        base(w)
+        payload(w, shape, size_mib)
+        data = w.bytes()
+        if compression == "zstd":
+            data = subprocess.run(["zstd", "-q", "-3", "-T0", "-c"], input=data, check=True,
+                                  capture_output=True).stdout
+        return data
+    return cached_image(dest / f"initramfs-{shape}-{size_mib}-{compression}.img",
+                        f"{shape} {size_mib} {compression} {SMALL_FILES} {LARGE_FILE_MIB}", make)
+
+
+def uncreatable_image(dest):
+    """The hostile archive: the benchmark's guest, then protocol.UNCREATABLE names in a directory
+    that the archive does not have; uncompressed, so that its unpack is the names'."""
+    def make():
+        w = cpio.Writer()
+        base(w)
+        guest_images.add_uncreatable(w, protocol.UNCREATABLE)
+        if guest_images.uncreatable(w.entries) != protocol.UNCREATABLE:
+            raise SystemExit(f"bench: the hostile archive has {guest_images.uncreatable(w.entries)} names "
+                             f"that cannot be created, not {protocol.UNCREATABLE}")
+        return w.bytes()
+    return cached_image(dest / "initramfs-uncreatable.img", f"uncreatable {protocol.UNCREATABLE}", make,
+                        [Path(guest_images.__file__)])
+
+
+def uncreatable_boots():
+    """(log name, command line) of the hostile archive's boots: one per configuration, with
+    initramfs_async=0 (under -icount one boot is exact); stock_quiet is stock with loglevel=3."""
+    out = []
+    for config in UNCREATABLE_CONFIGS:
+        way = "stock" if config == "stock_quiet" else config
+        append = f"UR_BENCH={way} initramfs_async=0" + (" user_root" if way == "user_root" else "")
+        out.append((f"uncreatable-{config}", append + (" loglevel=3" if config == "stock_quiet" else "")))
     return out
 
 
@@ -108,11 +158,28 @@ def boot(kernel_image, img, append, logfile, icount):
 def parse(text):
     """The figures of one boot, from printk timestamps and the guest's marks."""
     at, marks = {}, {}
+    # The unpacker's messages: those the console showed, and all the kernel logged (the console's,
+    # or the kernel log the guest showed, where the console's log level kept them from it).
+    shown = {"lines": 0, "bytes": 0, "named": 0}
+    logged = {"lines": 0, "named": 0, "more": 0}
+    on_console = True
     for line in text.splitlines():
+        if line.strip() == KERNEL_LOG:
+            on_console = False
         m = protocol.TIMESTAMP.match(line)
         if not m:
             continue
         ts, msg = float(m.group(1)), line[m.end():]
+        if msg.startswith(UNPACKER):
+            named = msg.startswith(UNPACKER + " cannot create ")
+            more = MORE.match(msg)
+            if on_console:
+                shown["lines"] += 1
+                shown["bytes"] += len(line) + 2  # and the serial console's CR LF
+                shown["named"] += named
+            logged["lines"] += 1
+            logged["named"] += named
+            logged["more"] += int(more.group(1)) if more else 0
         if msg.startswith("Trying to unpack rootfs image") or msg.startswith("Unpacking initramfs"):
             at.setdefault("unpack_start", ts)
         elif msg.startswith("Freeing initrd memory"):
@@ -144,6 +211,12 @@ def parse(text):
         "initramfs_kib": init["root_kib"],
         # Shmem that is neither the final root's content nor free: what the old root still holds.
         "old_root_held_kib": max(0, settled["shmem_kib"] - settled["root_kib"]),
+        "unpacker_console_lines": shown["lines"],
+        "unpacker_console_bytes": shown["bytes"],
+        "unpacker_console_named": shown["named"],
+        "unpacker_log_lines": logged["lines"],
+        "unpacker_log_named": logged["named"],
+        "unpacker_log_more": logged["more"],
     }
 
 
@@ -176,6 +249,18 @@ def cell(config, shape, size, comp, figures):
     return row
 
 
+def uncreatable_results(figures, image_kib):
+    """The hostile archive's part of results.json, from the figures of its boots (by log name)."""
+    rows = []
+    for config in UNCREATABLE_CONFIGS:
+        fig = figures[f"uncreatable-{config}"]
+        rows.append({"config": config, **{k: fig[k] for k in (
+            "unpack_s", "to_init_s", "to_final_root_s", "unpacker_console_lines", "unpacker_console_bytes",
+            "unpacker_console_named", "unpacker_log_lines", "unpacker_log_named", "unpacker_log_more")}})
+    return {"names": protocol.UNCREATABLE, "named_per_archive": protocol.CREATE_NAMED, "image_kib": image_kib,
+            "compression": "none", "initramfs_async": 0, "rows": rows}
+
+
 def workloads(sizes):
     return [(shape, size, comp) for size in sizes for shape in SHAPES for comp in COMPRESSIONS]
 
@@ -201,6 +286,10 @@ def main(settings, argv):
                                                                                     r["compression"]) == (shape, size, comp)),
                           **cell(c, shape, size, comp, figures)}
                          for shape, size, comp in workloads(sizes) for c in CONFIGS]
+        if all((logs / f"{name}.log").exists() for name, _ in uncreatable_boots()):
+            res["uncreatable"] = uncreatable_results(
+                {name: parse((logs / f"{name}.log").read_text(errors="replace")) for name, _ in uncreatable_boots()},
+                res.get("uncreatable", {}).get("image_kib", 0))
         (out / "results.json").write_text(json.dumps(res, indent=1))
         report(out)
         return 0
@@ -216,8 +305,10 @@ def main(settings, argv):
 
     t0 = time.monotonic()
     images = {w: image(work, *w) for w in workloads(sizes)}
-    log(f"[bench] {len(images)} initramfs images ready ({time.monotonic() - t0:.0f}s)")
+    hostile = uncreatable_image(work)
+    log(f"[bench] {len(images) + 1} initramfs images ready ({time.monotonic() - t0:.0f}s)")
     jobs = [(name, images[w], append) for w in workloads(sizes) for c in CONFIGS for name, append in cell_boots(c, *w)]
+    jobs += [(name, hostile, append) for name, append in uncreatable_boots()]
     log(f"[bench] {len(jobs)} icount boots, {args.jobs} at a time")
     t0 = time.monotonic()
     figures = {}
@@ -254,7 +345,8 @@ def main(settings, argv):
                "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
                "qemu": subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
                "guest_memory": MEMORY, "guest_cpus": CPUS, "kernel": str(kernel_image)}
-    results = {"machine": machine, "runs": RUNS, "icount": rows, "plain_tcg": sanity}
+    results = {"machine": machine, "runs": RUNS, "icount": rows, "plain_tcg": sanity,
+               "uncreatable": uncreatable_results(figures, hostile.stat().st_size >> 10)}
     (out / "results.json").write_text(json.dumps(results, indent=1))
     report(out)
     log(f"[bench] done in {time.monotonic() - t_start:.0f}s")

@@ -87,6 +87,7 @@ class Check:
         self.k = kernel.Kernel(settings)
         self.kernels = {}   # (arch, kernel of the matrix) -> boot image
         self.guests = {}    # arch -> images.Guest
+        self.lists = {}     # cell name -> the lists its guest reported (protocol.LIST), once booted
 
     def record(self, *args):
         self.results.record(*args)
@@ -333,6 +334,15 @@ class Check:
                     res.stderr[-300:])
 
     def boots(self, cells):
+        """Boots the cells, then compares the lists of those with same_as with their twin's, once
+        all have booted: whatever the order of the boots, or boots that run in parallel."""
+        self.boot_each(cells)
+        for suite, name, status, detail in same_lists(cells, self.lists):
+            steps.say(f"[boot] {suite.removeprefix('boot: ')}: {name}: "
+                      f"{'ok' if status == 'pass' else 'FAILED'}: {detail}")
+            self.record(suite, name, status, detail)
+
+    def boot_each(self, cells):
         for cell in cells:
             if (cell.arch, cell.kernel if cell.kernel != "distro" else "main") not in self.kernels:
                 self.record(f"boot: {cell.name}", "boot", "fail", f"its {cell.arch} kernel did not build")
@@ -342,6 +352,7 @@ class Check:
                 boot = distro.boot(self.distro, cell.distro, cell.user_root(), self.boot_dir / f"{cell.slug}.log",
                                    accel=accel, name=cell.name)
                 boot.expect_console = cell.console_patterns()
+                boot.console_max = cell.console_bounds()
                 self.judge(cell, boot)
                 continue
             try:
@@ -355,6 +366,7 @@ class Check:
     def judge(self, cell, boot):
         """Boots one cell and records its results."""
         verdict = qemu.run(boot)
+        self.lists[cell.name] = verdict.lists
         steps.say(verdict.line())
         if not verdict.ok:
             for line in qemu.explain(boot, verdict):
@@ -407,6 +419,35 @@ class Check:
         return 0 if self.results.ok() else 1
 
 
+def same_lists(cells, lists):
+    """The results of comparing lists between boots: for each cell with same_as, one result per
+    list in same_lists, in the cell's suite, that passes if its guest reported the same list as
+    the same_as cell's guest did. `lists` maps the name of each cell booted to the lists its
+    guest reported; a cell that is not in it did not boot (or not in this run)."""
+    rows = []
+    for cell in cells:
+        if not cell.same_as:
+            continue
+        twin = cell.same_as
+        for name in cell.same_lists:
+            result = f'{protocol.LISTS.get(name, name)} as "{twin}" ({name})'
+            mine = lists.get(cell.name, {}).get(name)
+            theirs = lists.get(twin, {}).get(name)
+            missing = [f"{who} reported no {name} list" + ("" if who in lists else " (it did not boot)")
+                       for who, got in ((cell.name, mine), (twin, theirs)) if got is None]
+            if missing:
+                rows.append((f"boot: {cell.name}", result, "fail", "; ".join(missing)))
+            elif mine != theirs:
+                only_mine = sorted(set(mine) - set(theirs))
+                only_theirs = sorted(set(theirs) - set(mine))
+                rows.append((f"boot: {cell.name}", result, "fail",
+                             f"this boot: {' '.join(mine) or '(none)'} | {twin}: {' '.join(theirs) or '(none)'} | "
+                             f"only here: {' '.join(only_mine) or '-'}; only there: {' '.join(only_theirs) or '-'}"))
+            else:
+                rows.append((f"boot: {cell.name}", result, "pass", f"{len(mine)}: {' '.join(mine)}"))
+    return rows
+
+
 def cell_boot(cell, kernel_image, guest, log, accel, profile=""):
     """The qemu.Boot of a cell of the matrix, with the kernel and guest built for it."""
     boot = qemu.Boot(
@@ -417,7 +458,7 @@ def cell_boot(cell, kernel_image, guest, log, accel, profile=""):
         memory=cell.memory, cpus=cell.cpus, timeout=cell.timeout * (4 if profile == "debug" else 1),
         expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel,
         expect_panic=protocol.PANICS[cell.panic] if cell.panic else "", xfail=list(cell.xfail),
-        expect_output=list(cell.output))
+        expect_output=list(cell.output), console_max=cell.console_bounds())
     if cell.bootloader == "u-boot":
         # The boot medium holds this boot's command line in its script: made for each boot.
         log.parent.mkdir(parents=True, exist_ok=True)

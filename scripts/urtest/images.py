@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 from . import arch as arches
-from . import cpio, foreign, steps
+from . import cpio, foreign, protocol, steps
 from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 GUEST = REPO / "scripts/guest"
@@ -118,8 +118,8 @@ class Guest:
                         *kmake_vars(), f"M={src}", f"-j{self.s.jobs}", "modules"],
                        check=True, stdout=log, stderr=subprocess.STDOUT, env=kmake_env())
         self.modules = sorted(src.glob("tools/testing/user_root/modules/*.ko"))
-        if len(self.modules) != 2:
-            raise RuntimeError(f"expected two test modules, got {[m.name for m in self.modules]}")
+        if len(self.modules) != 3:
+            raise RuntimeError(f"expected three test modules, got {[m.name for m in self.modules]}")
 
     # --- the main guest ------------------------------------------------------------------------
     def base(self, ballast_mib=BALLAST_MIB, init="init.sh"):
@@ -139,6 +139,7 @@ class Guest:
             w.file(f"selftests/{prog}", (self.programs / prog).read_bytes(), 0o755)
         w.file("vm/user_root_vm", (self.programs / "user_root_vm").read_bytes(), 0o755)
         w.file("vm/modules.sh", (GUEST / "modules.sh").read_bytes(), 0o755)
+        w.file("vm/churn.sh", (GUEST / "churn.sh").read_bytes(), 0o755)
         w.file("vm/ima.sh", (GUEST / "ima.sh").read_bytes(), 0o755)
         w.dir("modules")
         for ko in sorted((self.modules_src / "tools/testing/user_root/modules").glob("*.ko")):
@@ -187,6 +188,13 @@ class Guest:
         for i in range(20):
             small.file(f"filler-{i:02d}", b"x")
         images["create-fails"] = small.bytes()
+        # The usual guest, then protocol.UNCREATABLE names in a directory the archive does not
+        # have: the unpacker names the first few and counts the rest; the guest's tests run as usual.
+        flood = add_uncreatable(self.base(), protocol.UNCREATABLE)
+        if uncreatable(flood.entries) != protocol.UNCREATABLE:
+            raise RuntimeError(f"image uncreatable: {uncreatable(flood.entries)} names cannot be created, "
+                               f"not protocol.UNCREATABLE = {protocol.UNCREATABLE}")
+        images["uncreatable"] = gzip.compress(flood.bytes(), 1, mtime=0)
         # The soak's (urtest.soak): PID 1 switches root while usermode helpers start.
         soak = self.base(init="soak-init.sh")
         soak.file("sbin/soak-helper", (GUEST / "soak-helper.sh").read_bytes(), 0o755)
@@ -342,6 +350,49 @@ def mbr(start, sectors):
     """A DOS partition table with one bootable Linux partition (LBA addressing only)."""
     entry = struct.pack("<B3sB3sII", 0x80, b"\xfe\xff\xff", 0x83, b"\xfe\xff\xff", start, sectors)
     return bytes(446) + entry + bytes(48) + b"\x55\xaa"
+
+
+# What the kernel's own default archive (usr/default_cpio_list) has put in the root before the
+# boot loader's archive is unpacked.
+KERNEL_DEFAULT_DIRS, KERNEL_DEFAULT_FILES = ("dev", "root"), ("dev/console",)
+
+
+def add_uncreatable(w, count, parent="missing"):
+    """Adds `count` names that the unpacker cannot create to the cpio.Writer `w`: files,
+    directories, symlinks and device nodes in turn, all in `parent`, which the archive does not
+    have, so that each fails with ENOENT. Names and order are always the same."""
+    kinds = ("file", "dir", "link", "node")
+    for i in range(count):
+        name = f"{parent}/{kinds[i % 4]}-{i:05d}"
+        if i % 4 == 0:
+            w.file(name, b"")
+        elif i % 4 == 1:
+            w.dir(name)
+        elif i % 4 == 2:
+            w.symlink(name, "/init")
+        else:
+            w.node(name, "c", 1, 3)
+    return w
+
+
+def uncreatable(entries, dirs=KERNEL_DEFAULT_DIRS, files=KERNEL_DEFAULT_FILES):
+    """How many of the cpio entries, unpacked in order by one unpack_to_rootfs() call after what
+    `dirs` and `files` already put in the root, init/initramfs.c cannot create and so counts: those
+    whose directory is not there. A name that is there already (EEXIST) does not count. Limits of
+    space and inodes are left out, and so are hard links (cpio.Writer makes none)."""
+    have_dirs, have = {"", *dirs}, {*dirs, *files}
+    failed = 0
+    for e in entries:
+        name = e.name.strip("/")
+        if name in have:
+            continue
+        if name.rpartition("/")[0] not in have_dirs:
+            failed += 1
+            continue
+        have.add(name)
+        if stat.S_ISDIR(e.mode):
+            have_dirs.add(name)
+    return failed
 
 
 def header_offset(archive, name):

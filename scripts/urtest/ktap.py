@@ -41,6 +41,7 @@ class Report:
     kernel_errors: list = field(default_factory=list)   # line indices
     problems: list = field(default_factory=list)        # incomplete or malformed documents
     done: bool = False
+    lists: dict = field(default_factory=dict)           # name -> [items]: the guest's "# list" lines
 
     def counts(self):
         return {s: sum(r.status == s for r in self.results) for s in ("pass", "fail", "skip")}
@@ -214,4 +215,21 @@ def parse(text):
     kernel.finish()
     user.finish()
     report.results.sort(key=lambda r: r.line)
+    report.lists = lists(report.user)
     return report
+
+
+def lists(user_lines):
+    """{name: [items]} of the guest's list lines (protocol.LIST), from the userspace lines and
+    the joined candidates: a line counts only if it has as many items as it says, which rules out
+    a head short of its items and a joining with the next line. A joined line comes after its
+    head, and the last report of a list is the one kept: so a head whose last name the kernel
+    message cut in two gives way to the joined line."""
+    found = {}
+    for _index, text in user_lines:
+        m = protocol.LIST.match(text.strip())
+        if m:
+            items = m.group(3).split()
+            if len(items) == int(m.group(2)):
+                found[m.group(1)] = items
+    return found

@@ -14,7 +14,7 @@ GENERATORS = ("initramfs-tools", "dracut")
 EXPECT = ("on", "off", "disk-on", "disk-off")
 IMAGES = ("initramfs", "initramfs-none", "initramfs-gzip", "initramfs-zstd", "initramfs-xz",
           "initramfs-lz4", "concat", "truncated", "corrupt-header", "corrupt-stream", "garbage",
-          "initramfs-48m", "clients", "kselftest", "create-fails", "minimal")
+          "initramfs-48m", "clients", "kselftest", "create-fails", "minimal", "uncreatable")
 
 
 class MatrixError(Exception):
@@ -44,6 +44,10 @@ class Cell:
     kept: bool = False      # the kernel keeps a copy of the user root: its memory must stay
     xfail: tuple = ()       # results that must fail: success's shape, where a fault changed it
     output: tuple = ()      # regexes that some console line (the guest's too) must match
+    console_max: tuple = ()  # ((message name, n), ...): kernel lines of that message, at most n
+    same_as: str = ""       # another cell, whose reported lists (same_lists) this one's must equal
+    same_lists: tuple = ()  # names of lists the guest reports (protocol.LISTS)
+    churn: int = 0          # rounds of the module churn after the module test (UR_CHURN)
 
     @property
     def slug(self):
@@ -61,10 +65,16 @@ class Cell:
             words.append(f"{protocol.SWITCH}={self.switch}")
         if self.kept:
             words.append(f"{protocol.KEPT}=1")
+        if self.churn:
+            words.append(f"{protocol.CHURN}={self.churn}")
         return " ".join(words)
 
     def console_patterns(self):
         return [protocol.MESSAGES[m] for m in self.console]
+
+    def console_bounds(self):
+        """[(regex, n)]: kernel messages the console may show at most n times."""
+        return [(protocol.MESSAGES[m], n) for m, n in self.console_max]
 
     def required_results(self):
         """Results the guest's programs must report in this boot (see protocol.REQUIRED)."""
@@ -81,6 +91,7 @@ class Cell:
             return protocol.REQUIRED[self.image]
         switch = protocol.REQUIRED["switch-kept" if self.kept else "switch"]
         required = protocol.REQUIRED["tests"] + ([] if self.disk and not self.image else switch)
+        required = required + (protocol.REQUIRED["churn"] if self.churn else [])
         return required + (protocol.REQUIRED["ima"] if "ima_policy=" in self.cmdline else [])
 
     def user_root(self):
@@ -136,6 +147,11 @@ def validate(cell):
     for m in cell.console:
         if m not in protocol.MESSAGES:
             raise MatrixError(f"{where}: unknown console message {m!r}; see protocol.MESSAGES")
+    for m, n in cell.console_max:
+        if m not in protocol.MESSAGES:
+            raise MatrixError(f"{where}: console_max: unknown console message {m!r}; see protocol.MESSAGES")
+        if type(n) is not int or n < 0:
+            raise MatrixError(f"{where}: console_max: {m} = {n!r} is not a count")
     if cell.switch and (cell.switch not in ("busybox", "util-linux") or cell.image != "clients"):
         raise MatrixError(f"{where}: switch is busybox or util-linux, with the clients image")
     # A failure to create the null root leaves a user_root boot on the stock rootfs.
@@ -145,6 +161,40 @@ def validate(cell):
         raise MatrixError(f"{where}: expect={cell.expect} disagrees with the command line")
     if not re.fullmatch(r"\d+[MG]", cell.memory):
         raise MatrixError(f"{where}: memory {cell.memory!r} is not like 512M")
+    if type(cell.churn) is not int or cell.churn < 0:
+        raise MatrixError(f"{where}: churn {cell.churn!r} is not a number of rounds")
+    if cell.churn and (cell.distro or cell.panic or cell.image in ("clients", "kselftest", "create-fails", "minimal")):
+        raise MatrixError(f"{where}: churn runs in the test guest's init (scripts/guest/init.sh): "
+                          "not with a panic, a Debian boot or the images clients, kselftest, "
+                          "create-fails and minimal")
+    if bool(cell.same_as) != bool(cell.same_lists) or cell.same_as == cell.name:
+        raise MatrixError(f"{where}: same_as names another cell, and same_lists the lists to compare with it")
+    for name in cell.same_lists:
+        if name not in protocol.LISTS:
+            raise MatrixError(f"{where}: unknown list {name!r}; see protocol.LISTS")
+
+
+# What must be the same in a cell and the cell it is compared with (same_as): the boot, but for
+# the word user_root on the command line and what follows from it.
+TWIN_SAME = ("arch", "kernel", "image", "disk", "distro", "bootloader", "files", "switch", "memory",
+             "cpus", "debug", "run_by")
+
+
+def validate_twin(cell, cells):
+    """Raises MatrixError unless the cell that `cell` is compared with (same_as) exists, boots
+    in the same runs (make check, check-debug, check-arch) and the same way but for user_root."""
+    if not cell.same_as:
+        return
+    where = f"cell {cell.name!r}"
+    twin = next((c for c in cells if c.name == cell.same_as), None)
+    if twin is None:
+        raise MatrixError(f"{where}: same_as names no cell: {cell.same_as!r}")
+    differ = [k for k in TWIN_SAME if getattr(cell, k) != getattr(twin, k)]
+    if [w for w in cell.cmdline.split() if w != "user_root"] != [w for w in twin.cmdline.split() if w != "user_root"]:
+        differ.append("cmdline (beyond the word user_root)")
+    if differ:
+        raise MatrixError(f"{where}: it and {twin.name!r} (same_as) must boot the same way but for "
+                          f"user_root; they differ in {', '.join(differ)}")
 
 
 def parse(text, source="matrix"):
@@ -160,9 +210,13 @@ def parse(text, source="matrix"):
             raise MatrixError(f"{source}: cell {raw.get('name')!r}: unknown keys {sorted(extra)}")
         if "name" not in raw or "expect" not in raw:
             raise MatrixError(f"{source}: every cell needs a name and an expect")
-        for key in ("files", "console", "xfail", "output"):
+        for key in ("files", "console", "xfail", "output", "same_lists"):
             if key in raw:
                 raw[key] = tuple(raw[key])
+        if "console_max" in raw:
+            if not isinstance(raw["console_max"], dict):
+                raise MatrixError(f"{source}: cell {raw['name']!r}: console_max is a table: {{message = count}}")
+            raw["console_max"] = tuple(sorted(raw["console_max"].items()))
         cell = Cell(**raw)
         validate(cell)
         cells.append(cell)
@@ -171,6 +225,8 @@ def parse(text, source="matrix"):
         if c.name in seen or c.slug in {x.slug for x in cells if x is not c and x.name != c.name}:
             raise MatrixError(f"{source}: two cells are named {c.name!r} (or give the same log name)")
         seen.add(c.name)
+    for c in cells:
+        validate_twin(c, cells)
     return cells
 
 
@@ -208,5 +264,19 @@ def markdown(cells):
         image += ", by U-Boot" if c.bootloader == "u-boot" else ""
         name = c.name + (f" (`make {c.run_by}`)" if c.run_by != "check" else "")
         out.append(f"| {name} | {c.arch} | {c.kernel} | {image} | {'yes' if c.disk or c.distro else '-'} | "
-                   f"`{c.full_cmdline()}` | {'panic: ' + c.panic if c.panic else c.expect} | {', '.join(c.console) or '-'} |")
+                   f"`{c.full_cmdline()}` | {expects(c)} | {console_column(c)} |")
     return "\n".join(out) + "\n"
+
+
+def expects(cell):
+    """The "expects" column: the root, or the panic; and the lists to match another cell's."""
+    text = "panic: " + cell.panic if cell.panic else cell.expect
+    if cell.same_as:
+        text += f"; {', '.join(cell.same_lists)} as in \"{cell.same_as}\""
+    return text
+
+
+def console_column(cell):
+    """The "console must show" column: the messages, and those it may show only so often."""
+    shown = [*cell.console, *(f"{m} at most {n}x" for m, n in cell.console_max)]
+    return ", ".join(shown) or "-"

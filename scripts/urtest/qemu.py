@@ -3,8 +3,8 @@
 
 A run fails on a missing or failed test, a plan that was not completed, a guest that did not
 finish (no DONE marker: it hung, crashed or timed out), a kernel "BUG:", "WARNING:", Oops,
-KASAN, UBSAN or lockdep report, or a console line a cell expects that never came. The verdict is
-written as JSON next to the console log.
+KASAN, UBSAN or lockdep report, a console line a cell expects that never came, or one that came
+more often than the cell allows. The verdict is written as JSON next to the console log.
 """
 import json
 import os
@@ -41,6 +41,7 @@ class Boot:
     expect_output: list = field(default_factory=list)   # regexes any console line must match
     expect_panic: str = ""      # the kernel panic the boot must end in (regex); the guest never runs
     xfail: list = field(default_factory=list)   # results that must fail (a fallback's shape)
+    console_max: list = field(default_factory=list)  # (regex, n): kernel lines it may match, at most
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Verdict:
     kernel_errors: list
     command: list
     accel: str
+    lists: dict = field(default_factory=dict)  # the guest's reported lists (protocol.LIST), by name
 
     def line(self):
         c = self.counts
@@ -130,6 +132,13 @@ def judge(boot, report, timed_out, rc, elapsed):
         hit = next((i for i, text in report.kernel if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
                         "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
+    for pattern, most in boot.console_max:  # kernel messages that must not flood the console
+        hits = [i for i, text in report.kernel if re.search(pattern, text)]
+        name = f"console shows /{pattern}/ at most {most} times"
+        ok = len(hits) <= most
+        results.append({"name": name if ok else f"{name} (it did {len(hits)} times)",
+                        "status": "pass" if ok else "fail",
+                        "line": len(report.lines) - 1 if ok else hits[most], "suite": "", "reason": ""})
     for pattern in boot.expect_output:  # userspace lines (joined up again), or any other
         hit = next((i for i, text in [*report.user, *enumerate(report.lines)] if re.search(pattern, text)), None)
         results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
@@ -146,7 +155,7 @@ def judge(boot, report, timed_out, rc, elapsed):
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "skip")}
     ok = not problems and counts["fail"] == 0
     return Verdict(boot.name, ok, round(elapsed, 1), counts, problems, results,
-                   [report.lines[i] for i in errors], [], boot.accel)
+                   [report.lines[i] for i in errors], [], boot.accel, dict(report.lists))
 
 
 def explain(boot, verdict):

@@ -9,8 +9,9 @@
 //!
 //! A type belongs to the module that implements it (its `owner`): every superblock of it holds a
 //! reference on that module, so the module cannot be unloaded while one exists, and superblocks
-//! are only made while the module is live, since the module loader frees a module whose init
-//! failed whatever references remain.
+//! are only made while the module is live and a reference on it is held, since the module loader
+//! frees a module whose init failed whatever references remain, and `rmmod` goes ahead as soon as
+//! nobody holds one.
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h) and
 //! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h).
@@ -62,10 +63,10 @@ pub struct Flags(u32);
 impl Flags {
     /// No flags.
     pub const NONE: Self = Self(0);
-    /// `mount(2)` refuses the file system as the source of a bind mount; since 6.12.104
-    /// `fsmount(2)` refuses it, and since 6.12.113 `fspick(2)` refuses to reconfigure it. A clone
-    /// made with `open_tree(2)` can still be attached elsewhere with `move_mount(2)` by a task that
-    /// can reach the file system.
+    /// `mount(2)` refuses the file system as the source of a bind mount. `fsmount(2)` and
+    /// `fspick(2)` refuse it too only where the stable tree has the upstream fixes that make them
+    /// check the flag, so a file system must not rely on them. A clone made with `open_tree(2)` can
+    /// still be attached elsewhere with `move_mount(2)` by a task that can reach the file system.
     pub const NOUSER: Self = Self(bindings::SB_NOUSER as u32);
 
     /// Both `self` and `other`.
@@ -89,6 +90,62 @@ impl IFlags {
     /// Both `self` and `other`.
     pub const fn with(self, other: Self) -> Self {
         Self(self.0 | other.0)
+    }
+}
+
+/// A reference on a live module, dropped with `module_put()`; none for built-in code.
+///
+/// # Invariants
+///
+/// If `module` is not null, it is live (`MODULE_STATE_LIVE`) and this holds a reference on it,
+/// which keeps it from unloading.
+struct ModuleRef {
+    #[cfg_attr(not(CONFIG_MODULE_UNLOAD), allow(dead_code))]
+    module: *mut bindings::module,
+}
+
+impl ModuleRef {
+    /// Takes a reference on `module` (null for built-in code) if it is live, else fails with
+    /// `EBUSY`: while it is still in its init, or unloading.
+    ///
+    /// `module` must be null or the module of the code that calls, which is not freed while it
+    /// runs.
+    fn get(module: *mut bindings::module) -> Result<Self> {
+        if module.is_null() {
+            return Ok(Self { module });
+        }
+        #[cfg(CONFIG_MODULE_UNLOAD)]
+        {
+            // SAFETY: `module` is the caller's own module, which is not freed while it runs.
+            // `try_module_get()` fails once it is unloading.
+            if !unsafe { bindings::try_module_get(module) } {
+                return Err(EBUSY);
+            }
+        }
+        // A module in its init is refused too. Its state only moves from coming to live, or
+        // from live to going once nobody holds a reference (or without `CONFIG_MODULE_UNLOAD`
+        // never), so live stays live while the reference is held.
+        // SAFETY: as above, the module is valid; the state is read once, as a snapshot.
+        let state = unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*module).state)) };
+        // INVARIANT: the reference is held (or unneeded without `CONFIG_MODULE_UNLOAD`), and the
+        // module is live once the check below passes.
+        let this = Self { module };
+        if state != bindings::module_state_MODULE_STATE_LIVE {
+            return Err(EBUSY);
+        }
+        Ok(this)
+    }
+}
+
+impl Drop for ModuleRef {
+    fn drop(&mut self) {
+        #[cfg(CONFIG_MODULE_UNLOAD)]
+        {
+            if !self.module.is_null() {
+                // SAFETY: by the type invariant this holds a reference on the module.
+                unsafe { bindings::module_put(self.module) };
+            }
+        }
     }
 }
 
@@ -129,23 +186,21 @@ macro_rules! static_file_system_type {
     };
 }
 
-/// The `struct file_system_type` of `T`, with the context operations it hands out.
+/// The `struct file_system_type` of `T`.
 ///
 /// # Invariants
 ///
 /// The value is a `static`: it never moves and lives forever. `inner` is a valid
 /// `file_system_type` whose `owner` is the module that `T` belongs to and whose callbacks are
-/// those of `T`; `context_ops` is the `fs_context_operations` of `T`.
-#[repr(C)]
+/// those of `T`.
+#[repr(transparent)]
 pub struct Type<T: FileSystem> {
-    // First, so that the VFS's `fc->fs_type` also points to the whole `Type`.
     inner: Opaque<bindings::file_system_type>,
-    context_ops: bindings::fs_context_operations,
     _fs: PhantomData<T>,
 }
 
-// SAFETY: Rust never accesses `inner` or `context_ops` after construction, and the VFS serialises
-// its own updates of the type (its list of superblocks) under `sb_lock`.
+// SAFETY: Rust never accesses `inner` after construction, and the VFS serialises its own updates
+// of the type (its list of superblocks) under `sb_lock`.
 unsafe impl<T: FileSystem> Sync for Type<T> {}
 
 impl<T: FileSystem> Type<T> {
@@ -169,15 +224,17 @@ impl<T: FileSystem> Type<T> {
                 // lock class keys and absent callbacks.
                 ..unsafe { core::mem::zeroed() }
             }),
-            context_ops: bindings::fs_context_operations {
-                get_tree: Some(Self::get_tree_callback),
-                // SAFETY: all-zeroes is a valid `fs_context_operations`: every other callback is
-                // absent.
-                ..unsafe { core::mem::zeroed() }
-            },
             _fs: PhantomData,
         }
     }
+
+    /// The context operations of `T`: a constant, so that `&Self::CONTEXT_OPS` is promoted to a
+    /// read-only `'static`, as the `const` tables of C file systems are.
+    const CONTEXT_OPS: bindings::fs_context_operations = bindings::fs_context_operations {
+        get_tree: Some(Self::get_tree_callback),
+        // SAFETY: all-zeroes is a valid `fs_context_operations`: every other callback is absent.
+        ..unsafe { core::mem::zeroed() }
+    };
 
     /// Creates a new instance, a superblock with a mount of its root, attached to no mount
     /// namespace (`vfs_kern_mount()`; unlike `kern_mount()`, the mount may later become part of a
@@ -185,19 +242,15 @@ impl<T: FileSystem> Type<T> {
     ///
     /// Fails with `EBUSY` while the module that owns the type is not live (still in its init, or
     /// unloading): a module whose init fails is freed whatever references its superblocks hold.
+    /// Otherwise the module stays loaded at least until the superblock is gone, however soon it is
+    /// asked to unload.
     pub fn mount_unattached(&'static self, source: &CStr) -> Result<ARef<VfsMount>> {
         // SAFETY: by the type invariants `inner` is valid, and its `owner` is never written after
         // construction.
         let owner = unsafe { (*self.inner.get()).owner };
-        if !owner.is_null() {
-            // SAFETY: the owner is the module of this code, which is not freed while it runs. Its
-            // state changes under the module mutex, so it is read once, as a racy snapshot: a
-            // module that unloads while its own code still runs is a bug of that module anyway.
-            let state = unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*owner).state)) };
-            if state != bindings::module_state_MODULE_STATE_LIVE {
-                return Err(EBUSY);
-            }
-        }
+        // Until the superblock holds its own reference on the owner (`get_filesystem()`, which
+        // takes it unchecked), this one keeps `rmmod` from freeing the module under the mount.
+        let _owner_ref = ModuleRef::get(owner)?;
         // SAFETY: by the type invariants `inner` is a valid type that lives forever, and `source`
         // is NUL-terminated.
         let mnt = from_err_ptr(unsafe {
@@ -220,11 +273,10 @@ impl<T: FileSystem> Type<T> {
     unsafe extern "C" fn init_fs_context_callback(
         fc: *mut bindings::fs_context,
     ) -> crate::ffi::c_int {
-        // SAFETY: `fc` is valid and ours during the call, and its `fs_type` points to the `inner`
-        // of a `Type<T>`, which is its first field: so it points to that `Type<T>`, a `static`.
+        // SAFETY: `fc` is valid and ours during the call; the operations are a promoted constant,
+        // which lives forever.
         unsafe {
-            let this = &*(*fc).fs_type.cast::<Self>();
-            (*fc).ops = &this.context_ops;
+            (*fc).ops = &Self::CONTEXT_OPS;
             (*fc).sb_flags |= T::SB_FLAGS.0;
             (*fc).s_iflags |= T::SB_IFLAGS.0;
             // The superblock goes into the initial user namespace, not the caller's.
@@ -266,7 +318,7 @@ impl<T: FileSystem> Type<T> {
 }
 
 /// `super_operations` of every superblock made here: `statfs()` by `simple_statfs`, the VFS's
-/// defaults for everything else.
+/// defaults for everything else. A `static` without interior mutability, so it is read-only.
 struct SuperOps(bindings::super_operations);
 
 // SAFETY: the table is never written to; the VFS only reads it.
@@ -301,7 +353,7 @@ impl SuperBlock {
         // SAFETY: by the type invariant the superblock is valid, and only this task reads or
         // writes these fields before it is born.
         unsafe {
-            (*sb).s_maxbytes = i64::MAX;
+            (*sb).s_maxbytes = bindings::MAX_LFS_FILESIZE;
             (*sb).s_blocksize = crate::page::PAGE_SIZE as _;
             (*sb).s_blocksize_bits = crate::page::PAGE_SHIFT as _;
             (*sb).s_time_gran = 1;
@@ -338,7 +390,8 @@ impl SuperBlock {
     /// Makes `inode` the root directory of this superblock.
     ///
     /// Fails with `EEXIST` if the superblock has a root already, and with `EINVAL` if `inode`
-    /// belongs to another superblock.
+    /// belongs to another superblock or is not a directory (the VFS walks `..` from a root and
+    /// mounts on it as on a directory).
     ///
     /// # Examples
     ///
@@ -362,6 +415,17 @@ impl SuperBlock {
     ///     }
     /// }
     ///
+    /// struct FileRoot;
+    ///
+    /// impl FileSystem for FileRoot {
+    ///     const NAME: &'static CStr = c_str!("file_root");
+    ///
+    ///     fn fill_super(sb: &SuperBlock) -> Result {
+    ///         // A new inode has mode 0: not a directory.
+    ///         sb.set_root(sb.new_inode()?)
+    ///     }
+    /// }
+    ///
     /// struct NoRoot;
     ///
     /// impl FileSystem for NoRoot {
@@ -376,9 +440,11 @@ impl SuperBlock {
     /// // SAFETY: the doctests are built into the kernel, where `THIS_MODULE` is null.
     /// static OWNER: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
     /// kernel::static_file_system_type!(static TWO_ROOTS: TwoRoots, owner = OWNER);
+    /// kernel::static_file_system_type!(static FILE_ROOT: FileRoot, owner = OWNER);
     /// kernel::static_file_system_type!(static NO_ROOT: NoRoot, owner = OWNER);
     ///
     /// assert_eq!(TWO_ROOTS.mount_unattached(c_str!("two")).err(), Some(EEXIST));
+    /// assert_eq!(FILE_ROOT.mount_unattached(c_str!("file")).err(), Some(EINVAL));
     /// assert_eq!(NO_ROOT.mount_unattached(c_str!("none")).err(), Some(EINVAL));
     /// ```
     pub fn set_root(&self, inode: NewInode<'_>) -> Result {
@@ -388,8 +454,10 @@ impl SuperBlock {
         let raw = ARef::into_raw(inode.inode)
             .cast::<bindings::inode>()
             .as_ptr();
-        // SAFETY: `raw` is a valid inode that we hold a reference on.
-        if unsafe { (*raw).i_sb } != self.0.get() {
+        // SAFETY: `raw` is a valid inode that we hold a reference on; its superblock and mode are
+        // only written by this task before the superblock is born.
+        let (sb, mode) = unsafe { ((*raw).i_sb, u32::from((*raw).i_mode)) };
+        if sb != self.0.get() || mode & bindings::S_IFMT != bindings::S_IFDIR {
             // SAFETY: as above; the reference is dropped here, exactly once.
             unsafe { bindings::iput(raw) };
             return Err(EINVAL);

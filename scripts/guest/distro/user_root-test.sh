@@ -6,15 +6,16 @@
 # From /proc/cmdline: `user_root` (on or not; the last user_root word wins, as in the kernel) and
 # UR_GENERATOR=initramfs-tools|dracut, the initramfs that switched to this root (none: the kernel
 # mounted it itself). What each way to the root leaves, with mount 1 the namespace root (the
-# stock rootfs, or the null root) and mount 2 the user_root tmpfs on a user_root kernel:
+# stock rootfs, or the null root) and mount 2 the user root on a user_root kernel (a ramfs, as
+# root= on the command line makes stock rootfs a ramfs):
 #
 #   kernel-mounted root (no initramfs): / is ext4 on mount 1. On stock it is moved over rootfs;
-#     with user_root the kernel pivots into it and detaches the tmpfs.
+#     with user_root the kernel pivots into it and detaches the user root.
 #   dracut (systemd's switch-root): / is ext4 on mount 1. On stock pivot_root fails and systemd
-#     moves the root over rootfs; with user_root the pivot works and the tmpfs is detached.
+#     moves the root over rootfs; with user_root the pivot works and the user root is detached.
 #   initramfs-tools (klibc run-init: delete the initramfs's files, move the new root over /,
 #     chroot; it never pivots): / is ext4 on mount 1 (rootfs) on stock, and on mount 2 (the
-#     emptied user_root tmpfs, which stays mounted below it) with user_root.
+#     emptied user root, which stays mounted below it) with user_root.
 #
 # In no case may a mount of "user_root" be visible: detached, or below the root.
 exec >/dev/console 2>&1
@@ -56,9 +57,9 @@ echo "1..6"
 
 # 1. The mount tree.
 if [ "$generator" = initramfs-tools ] && [ $user_root = on ]; then
-	parent=2 what="the emptied user_root tmpfs (klibc run-init moves the root over it)"
+	parent=2 what="the emptied user root (klibc run-init moves the root over it)"
 elif [ $user_root = on ]; then
-	parent=1 what="the null root (the user_root tmpfs is detached)"
+	parent=1 what="the null root (the user root is detached)"
 else
 	parent=1 what="rootfs"
 fi
@@ -73,9 +74,9 @@ echo "# / is $root_type on mount $root_parent; expected ext4 on mount $parent, $
 [ "$root_type" = ext4 ] && [ "$root_parent" = "$parent" ] && [ "$user_root_lines" = 0 ]
 result $? "mount_tree"
 
-# 2. The initramfs's memory: its ballast must not be held. Shmem counts tmpfs pages (the
-# user_root tmpfs); a stock rootfs with root= on the command line is a ramfs, whose pages are
-# Unevictable instead: both are shown, and their sum is what is compared.
+# 2. The initramfs's memory: its ballast must not be held. Shmem counts tmpfs pages; with root=
+# on the command line stock rootfs and the user root are a ramfs, whose pages are Unevictable
+# instead: both are shown, and their sum is what is compared.
 echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
 ballast_kib=$(($(stat -c %s /usr/local/share/user_root/ballast) / 1024))
 limit_kib=$((ballast_kib / 2))

@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
-"""The kernel-side lints of `make check`, on synthetic build outputs."""
+"""The kernel-side lints of `make check`, on synthetic build outputs; the comparison of lists
+between boots (a cell's same_as), on recorded and synthetic consoles."""
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
-from urtest import check
+from urtest import check, ktap, matrix, qemu
+
+DATA = Path(__file__).parent / "test_data"
 
 SYSTEM_MAP = """ffffffff81000000 T _stext
 ffffffff81001000 T mntget
@@ -54,6 +58,122 @@ warning: redundant clone
             # Other sources, not compiled in this build: the warnings are unknown, which fails.
             unknown = check.rust_warnings("  CLIPPY     fs/user_root/user_root.o\n", tmp, "sources-2")
             self.assertIn("warnings are unknown", unknown[0])
+
+
+PAIR = """
+[[cell]]
+name = "IMA, root= given, user_root"
+image = "initramfs"
+cmdline = "user_root root=/dev/vda ima_policy=tcb"
+expect = "on"
+same_as = "IMA, root= given, stock"
+same_lists = ["ima-measured"]
+
+[[cell]]
+name = "IMA, root= given, stock"
+image = "initramfs"
+cmdline = "root=/dev/vda ima_policy=tcb"
+expect = "off"
+"""
+RAMFS = ["/bin/busybox", "/init", "/vm/ima.sh"]
+
+
+def ima_console(names, recorded="pass.log"):
+    """A recorded console with the lines of scripts/guest/ima.sh put in after the guest's first
+    lines, as init.sh runs it: `names` the measured files, or None for a guest that printed no
+    list."""
+    lines = (DATA / recorded).read_text(errors="replace").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("# fds 0-2 of /init")) + 1
+    ima = ["TAP version 13\n", "1..3\n", "ok 1 IMA is on and has a measurement list (9 entries)\n"]
+    if names is not None:
+        ima.append(f"# list ima-measured ({len(names)}): {' '.join(names)}\n")
+    ima += ["ok 2 the initramfs's files are measured exactly when the initramfs is on a ramfs\n",
+            "ok 3 the initramfs is on a ramfs exactly when stock rootfs would be one\n"]
+    return "".join(lines[:at] + ima + lines[at:])
+
+
+def verdict_lists(console):
+    """The lists of a boot's verdict, as make check keeps them."""
+    boot = qemu.Boot(name="t", kernel=Path("/dev/null"), log=Path("/dev/null"))
+    v = qemu.judge(boot, ktap.parse(console), False, 0, 1.0)
+    return v.lists
+
+
+class SameLists(unittest.TestCase):
+    def setUp(self):
+        self.cells = matrix.parse(PAIR)
+        self.mine, self.twin = (c.name for c in self.cells)
+
+    def compare(self, mine, theirs):
+        lists = {}
+        if mine is not False:
+            lists[self.mine] = verdict_lists(ima_console(mine))
+        if theirs is not False:
+            lists[self.twin] = verdict_lists(ima_console(theirs))
+        return check.same_lists(self.cells, lists)
+
+    def test_the_same_list_passes(self):
+        [(suite, name, status, detail)] = self.compare(RAMFS, RAMFS)
+        self.assertEqual((suite, status), (f"boot: {self.mine}", "pass"))
+        self.assertIn(f'as "{self.twin}"', name)
+        self.assertIn("/init", detail)
+        # Two empty lists (both tmpfs) are the same too.
+        [(_s, _n, status, _d)] = self.compare([], [])
+        self.assertEqual(status, "pass")
+
+    def test_a_different_list_fails_and_shows_both(self):
+        [(_s, _n, status, detail)] = self.compare(RAMFS[1:], RAMFS)
+        self.assertEqual(status, "fail")
+        self.assertIn("this boot: /init /vm/ima.sh", detail)
+        self.assertIn(f"{self.twin}: /bin/busybox /init /vm/ima.sh", detail)
+        self.assertIn("only there: /bin/busybox", detail)
+        # The user_root boot measured nothing where stock measured the initramfs.
+        [(_s, _n, status, detail)] = self.compare([], RAMFS)
+        self.assertEqual(status, "fail")
+        self.assertIn("this boot: (none)", detail)
+
+    def test_a_boot_without_the_list_fails(self):
+        [(_s, _n, status, detail)] = self.compare(None, RAMFS)
+        self.assertEqual(status, "fail")
+        self.assertIn(f"{self.mine} reported no ima-measured list", detail)
+        [(_s, _n, status, detail)] = self.compare(RAMFS, False)
+        self.assertEqual(status, "fail")
+        self.assertIn("(it did not boot)", detail)
+
+    @mock.patch("urtest.steps.say")
+    def test_recorded_after_every_boot_whatever_the_order(self, _say):
+        # Check.boots compares once all cells have booted, so boots that end in any order (in
+        # parallel) are compared alike; check-debug boots its debug cells the same way.
+        cells = matrix.parse(PAIR.replace('expect = "on"', 'expect = "on"\ndebug = true')
+                             .replace('expect = "off"', 'expect = "off"\ndebug = true'))
+        consoles = {cells[0].name: ima_console(RAMFS), cells[1].name: ima_console(RAMFS[:2])}
+        for order in (cells, cells[::-1]):
+            with tempfile.TemporaryDirectory() as tmp:
+                c = check.Check.__new__(check.Check)
+                c.results, c.lists = check.Results(Path(tmp, "results.tsv")), {}
+                seen = []
+
+                def boot_each(booted, c=c, order=order, seen=seen):
+                    for cell in order:
+                        if cell in booted:
+                            seen.append(len(c.results.rows))
+                            c.lists[cell.name] = verdict_lists(consoles[cell.name])
+
+                c.boot_each = boot_each
+                c.boots([x for x in cells if x.debug])   # as check-debug selects them
+                self.assertEqual(seen, [0, 0])
+                [row] = c.results.rows
+                self.assertEqual((row[0], row[2]), (f"boot: {cells[0].name}", "fail"))
+                self.assertFalse(c.results.ok())
+
+    def test_the_matrix_compares_each_ima_user_root_cell_with_its_stock_twin(self):
+        cells = {c.name: c for c in matrix.load()}
+        pairs = {c.name: c.same_as for c in cells.values() if "ima-measured" in c.same_lists}
+        self.assertEqual(pairs, {"IMA tcb policy, root= given, user_root": "IMA tcb policy, root= given, stock",
+                                 "IMA tcb policy, user_root": "IMA tcb policy, stock"})
+        for mine, twin in pairs.items():
+            self.assertTrue(cells[mine].user_root() and not cells[twin].user_root())
+            self.assertIn("ima_policy=tcb", cells[twin].cmdline.split())
 
 
 if __name__ == "__main__":

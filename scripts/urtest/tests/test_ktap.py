@@ -148,5 +148,40 @@ class Format(unittest.TestCase):
         self.assertEqual(len(r.problems), 1)
 
 
+class Lists(unittest.TestCase):
+    """The guest's "# list NAME (N): ..." lines (scripts/guest/ima.sh), which the host compares
+    between boots."""
+
+    def test_a_list_and_an_empty_one(self):
+        r = ktap.parse("[    1.0] Run /init\n# list ima-measured (3): /bin/busybox /init /vm/ima.sh\n"
+                       "# list other (0):\n# user_root: guest done\n")
+        self.assertEqual(r.lists, {"ima-measured": ["/bin/busybox", "/init", "/vm/ima.sh"], "other": []})
+
+    def test_no_list_line_no_list(self):
+        self.assertEqual(parse("pass.log").lists, {})
+
+    def test_a_list_broken_by_a_kernel_message_is_joined_up(self):
+        # In the middle of a name: the head alone has the right count, the joined line wins.
+        r = ktap.parse("[    1.0] Run /init\n# list ima-measured (3): /bin/busybox /init /vm/ima"
+                       "[    1.2] random: crng init done\n.sh\nok 1 x\n")
+        self.assertEqual(r.lists["ima-measured"], ["/bin/busybox", "/init", "/vm/ima.sh"])
+        # Between two names: the head is short of its count.
+        r = ktap.parse("[    1.0] Run /init\n# list ima-measured (3): /bin/busybox /init "
+                       "[    1.2] random: crng init done\n/vm/ima.sh\nok 1 x\n")
+        self.assertEqual(r.lists["ima-measured"], ["/bin/busybox", "/init", "/vm/ima.sh"])
+
+    def test_a_whole_list_followed_by_a_kernel_message_is_not_joined_to_the_next_line(self):
+        r = ktap.parse("[    1.0] Run /init\n# list ima-measured (2): /init /vm/ima.sh"
+                       "[    1.2] random: crng init done\n# / is ramfs\n")
+        self.assertEqual(r.lists["ima-measured"], ["/init", "/vm/ima.sh"])
+
+    def test_a_line_short_of_its_count_is_no_list(self):
+        r = ktap.parse("[    1.0] Run /init\n# list ima-measured (3): /bin/busybox /init\n")
+        self.assertNotIn("ima-measured", r.lists)
+
+    def test_a_kernel_line_is_no_list(self):
+        self.assertEqual(ktap.parse("[    1.0] # list ima-measured (1): /init\n").lists, {})
+
+
 if __name__ == "__main__":
     unittest.main()

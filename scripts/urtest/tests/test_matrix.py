@@ -72,6 +72,70 @@ class MatrixTest(unittest.TestCase):
             with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why):
                 matrix.parse(text)
 
+    def test_a_cell_compared_with_another_boots_like_it_but_for_user_root(self):
+        stock = GOOD.replace('"one"', '"two"').replace('cmdline = "user_root"', 'cmdline = ""') \
+            .replace('expect = "on"', 'expect = "off"').replace('console = ["user_root_on"]\n', "")
+        pair = GOOD + 'same_as = "two"\nsame_lists = ["ima-measured"]\n' + stock
+        one, two = matrix.parse(pair)
+        self.assertEqual((one.same_as, one.same_lists, two.same_as), ("two", ("ima-measured",), ""))
+        self.assertIn('ima-measured as in "two"', matrix.markdown([one, two]))
+        cases = {
+            "same_as names no cell": pair.replace('same_as = "two"', 'same_as = "three"'),
+            "same_as names another cell, and same_lists": GOOD + 'same_as = "two"\n' + stock,
+            "same_as names another cell": GOOD + 'same_as = "one"\nsame_lists = ["ima-measured"]\n',
+            "unknown list": pair.replace('["ima-measured"]', '["ima"]'),
+            "differ in image": pair.replace('image = "initramfs"\ncmdline = ""', 'image = "initramfs-zstd"\ncmdline = ""'),
+            "differ in cmdline": pair.replace('cmdline = ""', 'cmdline = "root=/dev/vda"'),
+            # Both must boot in the same runs: a debug cell's twin is a debug cell too.
+            "differ in debug": pair + "debug = true\n",
+        }
+        for why, text in cases.items():
+            with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why):
+                matrix.parse(text)
+
+    def test_console_max_bounds_a_message(self):
+        [cell] = matrix.parse(GOOD + "console_max = {create_named = 10, create_more = 1}\n")
+        self.assertEqual(cell.console_bounds(), [(protocol.MESSAGES["create_more"], 1),
+                                                 (protocol.MESSAGES["create_named"], 10)])
+        self.assertIn("create_named at most 10x", matrix.markdown([cell]))
+        for why, text in {"unknown console message": "{created = 10}", "is not a count": "{create_named = -1}",
+                          "is not a count ": '{create_named = "10"}', "is a table": '["create_named"]'}.items():
+            with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why.strip()):
+                matrix.parse(GOOD + f"console_max = {text}\n")
+
+    def test_the_hostile_archive_is_booted_on_both_with_its_count(self):
+        cells = [c for c in matrix.load() if c.image == "uncreatable"]
+        self.assertEqual(sorted(c.user_root() for c in cells), [False, True])
+        for c in cells:
+            self.assertIn(f"{protocol.UNCREATABLE:,} names", c.name)
+            self.assertIn("uncreatable_more", c.console)
+            self.assertIn(f" {protocol.UNCREATABLE - protocol.CREATE_NAMED} more names", protocol.MESSAGES["uncreatable_more"])
+            self.assertEqual(dict(c.console_max), {"create_named": protocol.CREATE_NAMED})
+            self.assertLessEqual(c.timeout, 120)
+
+    def test_the_module_churn_runs_on_the_debug_kernel(self):
+        [cell] = [c for c in matrix.load() if c.churn]
+        self.assertTrue(cell.debug)
+        self.assertGreaterEqual(cell.churn, 100)
+        self.assertIn(f"{protocol.CHURN}={cell.churn}", cell.full_cmdline().split())
+        self.assertLessEqual(set(protocol.REQUIRED["churn"]), set(cell.required_results()))
+        # The guest script reports, under these names, what the cell requires, with a module
+        # that the test modules' Kbuild builds.
+        script = (REPO / "scripts/guest/churn.sh").read_text()
+        for name in protocol.REQUIRED["churn"]:
+            self.assertIn(f'ok "{name}"', script)
+        self.assertIn("user_root_fs_churn.o", (REPO / "tools/testing/user_root/modules/Kbuild").read_text())
+        self.assertIn("/vm/churn.sh", (REPO / "scripts/guest/init.sh").read_text())
+        [plain] = matrix.parse(GOOD)
+        self.assertNotIn(protocol.CHURN, plain.full_cmdline())
+        self.assertFalse(set(protocol.REQUIRED["churn"]) & set(plain.required_results()))
+        for why, text in {"is not a number of rounds": "churn = -1\n",
+                          "is not a number of rounds ": "churn = true\n",
+                          "runs in the test guest's init": 'churn = 10\n'}.items():
+            cell = GOOD.replace('"initramfs"', '"kselftest"') if why.startswith("runs") else GOOD
+            with self.subTest(why), self.assertRaisesRegex(matrix.MatrixError, why.strip()):
+                matrix.parse(cell + text)
+
     def test_the_readme_table_is_current(self):
         readme = (REPO / "README.md").read_text()
         self.assertEqual(matrix.readme_table(readme), matrix.markdown(matrix.load()),

@@ -3,7 +3,7 @@
 import unittest
 from pathlib import Path
 
-from urtest import ktap, qemu
+from urtest import ktap, protocol, qemu
 
 DATA = Path(__file__).parent / "test_data"
 
@@ -59,6 +59,50 @@ class Verdict(unittest.TestCase):
         v = judge("fail.log", xfail=["global.mount_tree"])
         self.assertIn("global.mount_tree (fails, as it must here)",
                       [r["name"] for r in v.results if r["status"] == "pass"])
+
+    def flooded(self, named, summary=True, user=0):
+        """pass.log with the unpacker's lines of the hostile archive after "Unpacking initramfs":
+        `named` names, the count of the rest, and `user` userspace lines that quote them."""
+        lines = (DATA / "pass.log").read_text().splitlines()
+        at = next(i for i, l in enumerate(lines) if l.endswith("] Unpacking initramfs..."))
+        more = (f"[    0.900000] Initramfs unpacking: {protocol.UNCREATABLE - protocol.CREATE_NAMED} more names "
+                "could not be created")
+        flood = [f"[    0.72{i:04d}] Initramfs unpacking: cannot create missing/file-{i:05d}: -ENOENT"
+                 for i in range(named)] + ([more] if summary else [])
+        flood += ["# Initramfs unpacking: cannot create missing/file-00000: -ENOENT"] * user
+        return "\n".join(lines[:at + 1] + flood + lines[at + 1:]) + "\n", at + 1
+
+    def judge_flood(self, text):
+        bounded = [(protocol.MESSAGES["create_named"], protocol.CREATE_NAMED)]
+        boot = qemu.Boot(name="t", kernel=Path("/dev/null"), log=Path("/dev/null"), console_max=bounded,
+                         expect_console=[protocol.MESSAGES["uncreatable_enoent"],
+                                         protocol.MESSAGES["uncreatable_more"]])
+        return qemu.judge(boot, ktap.parse(text), False, 0, 1.0)
+
+    def test_a_bounded_kernel_message_passes_up_to_its_bound(self):
+        text, _ = self.flooded(protocol.CREATE_NAMED, user=30)
+        v = self.judge_flood(text)
+        self.assertTrue(v.ok, [r for r in v.results if r["status"] == "fail"])
+        self.assertIn(f"console shows /{protocol.MESSAGES['create_named']}/ at most {protocol.CREATE_NAMED} times",
+                      [r["name"] for r in v.results if r["status"] == "pass"])
+
+    def test_a_flood_of_a_bounded_kernel_message_fails_the_boot(self):
+        for named in (protocol.CREATE_NAMED + 1, protocol.UNCREATABLE):
+            with self.subTest(named=named):
+                text, first = self.flooded(named, summary=False)
+                v = self.judge_flood(text)
+                self.assertFalse(v.ok)
+                [failed] = [r for r in v.results if r["status"] == "fail" and " at most " in r["name"]]
+                self.assertTrue(failed["name"].endswith(f"at most {protocol.CREATE_NAMED} times (it did {named} times)"),
+                                failed["name"])
+                # It points at the first line too many, for the explanation to show.
+                self.assertEqual(failed["line"], first + protocol.CREATE_NAMED)
+
+    def test_the_count_of_the_rest_must_be_the_exact_one(self):
+        text, _ = self.flooded(protocol.CREATE_NAMED)
+        self.assertFalse(self.judge_flood(text.replace(f" {protocol.UNCREATABLE - protocol.CREATE_NAMED} more ",
+                                                       f" {protocol.UNCREATABLE - protocol.CREATE_NAMED - 1} more ")).ok)
+        self.assertFalse(self.judge_flood(self.flooded(protocol.CREATE_NAMED, summary=False)[0]).ok)
 
     def test_command_line_carries_console_and_panic_settings(self):
         cmd = qemu.command(qemu.Boot(name="t", kernel=Path("k"), log=Path("l"), cmdline="user_root",

@@ -161,10 +161,9 @@ struct root_facts {
  * The file system that stock rootfs is for the kernel command line, as
  * init_rootfs() chooses it: a tmpfs, unless the command line has root= with a
  * value or rootfstype=, and then only if rootfstype= names tmpfs. The last of
- * each word counts; words after "--" are for init. Sets *@options if the
- * command line has initramfs_options=.
+ * each word counts; words after "--" are for init.
  */
-static long rootfs_magic(bool *options)
+static long rootfs_magic(void)
 {
 	char buf[4096], *word, *save, *root = NULL, *fstype = NULL;
 	bool tmpfs;
@@ -176,50 +175,18 @@ static long rootfs_magic(bool *options)
 			buf[0] = '\0';
 		fclose(f);
 	}
-	*options = false;
 	for (word = strtok_r(buf, "\n ", &save); word && strcmp(word, "--");
 	     word = strtok_r(NULL, "\n ", &save)) {
 		if (!strncmp(word, "root=", 5))
 			root = word + 5;
 		else if (!strncmp(word, "rootfstype=", 11))
 			fstype = word + 11;
-		else if (!strncmp(word, "initramfs_options=", 18))
-			*options = true;
 	}
 	if (fstype)
 		tmpfs = strstr(fstype, "tmpfs");
 	else
 		tmpfs = !root || !*root;
 	return tmpfs ? TMPFS_MAGIC : RAMFS_MAGIC;
-}
-
-/*
- * Whether the user_root root, of fstype @fstype and statfs @sfs, is what the
- * command line asks for. user_root unpacks the initramfs into a tmpfs, except
- * where stock rootfs would be a ramfs: it is then a ramfs, or a tmpfs as
- * unlimited as a ramfs (size=0,nr_inodes=0) unless initramfs_options= sets
- * limits. The two are accepted, so that the test holds whichever of the two
- * the kernel does.
- */
-static bool user_root_fs_ok(struct __test_metadata *_metadata, const char *fstype,
-			    const struct statfs *sfs)
-{
-	bool options;
-	long want = rootfs_magic(&options);
-
-	if (want == TMPFS_MAGIC) {
-		TH_LOG("the command line makes rootfs a tmpfs: / must be a tmpfs");
-		return !strcmp(fstype, "tmpfs") && sfs->f_type == TMPFS_MAGIC;
-	}
-	if (!strcmp(fstype, "ramfs")) {
-		TH_LOG("the command line makes rootfs a ramfs, and / is a ramfs");
-		return sfs->f_type == RAMFS_MAGIC;
-	}
-	TH_LOG("the command line makes rootfs a ramfs; / is a tmpfs of %lu blocks, %lu inodes%s",
-	       (unsigned long)sfs->f_blocks, (unsigned long)sfs->f_files,
-	       options ? " (initramfs_options= given)" : ": it must have no limits");
-	return !strcmp(fstype, "tmpfs") && sfs->f_type == TMPFS_MAGIC &&
-	       (options || (!sfs->f_blocks && !sfs->f_files));
 }
 
 static const char *magic_name(long magic)
@@ -234,6 +201,21 @@ static const char *magic_name(long magic)
 	default:
 		return "unknown";
 	}
+}
+
+/*
+ * Whether the user_root root, of fstype @fstype and statfs @sfs, is what the
+ * command line asks for: user_root unpacks the initramfs into the kind of file
+ * system that stock rootfs would be, a tmpfs or a ramfs.
+ */
+static bool user_root_fs_ok(struct __test_metadata *_metadata, const char *fstype,
+			    const struct statfs *sfs)
+{
+	long want = rootfs_magic();
+
+	TH_LOG("the command line makes rootfs a %s; / is a %s (%s)", magic_name(want),
+	       magic_name(sfs->f_type), fstype);
+	return !strcmp(fstype, magic_name(want)) && sfs->f_type == want;
 }
 
 /*
@@ -780,8 +762,7 @@ TEST_F(root, mount_tree)
 TEST_F(root, statfs_root)
 {
 	struct statfs sfs;
-	bool options;
-	long want = rootfs_magic(&options);
+	long want = rootfs_magic();
 
 	if (!kind_known(_metadata, self->f))
 		return;

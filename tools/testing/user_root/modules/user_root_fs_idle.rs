@@ -10,6 +10,6 @@ module! {
     license: "GPL",
 }
 
-const MOUNT_WHEN_LIVE: bool = false;
+const WHEN_LIVE: WhenLive = WhenLive::Nothing;
 
 include!("fs_owner.rs");

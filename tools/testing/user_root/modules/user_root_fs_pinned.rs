@@ -11,6 +11,6 @@ module! {
     license: "GPL",
 }
 
-const MOUNT_WHEN_LIVE: bool = true;
+const WHEN_LIVE: WhenLive = WhenLive::MountAndKeep;
 
 include!("fs_owner.rs");

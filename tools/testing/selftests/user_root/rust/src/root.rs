@@ -119,7 +119,7 @@ pub fn root_mount() -> Result<MountEntry, String> {
 
 /// The file systems the initramfs is unpacked into: stock rootfs is a tmpfs unless the command
 /// line names a root file system (`root=`, `rootfstype=`), and then a ramfs; user_root's root is
-/// a tmpfs, or where rootfs would be a ramfs, a ramfs or a tmpfs without limits.
+/// of the same kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InitramfsFs {
     Tmpfs,
