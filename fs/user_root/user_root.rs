@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! user_root: run from the initramfs on an ordinary tmpfs, so that `pivot_root(2)` works.
+//! user_root: run from the initramfs on an ordinary tmpfs or ramfs, where `pivot_root(2)` works.
 //!
 //! On a stock kernel the initramfs is unpacked into "rootfs", the first mount of the initial
 //! mount namespace. It has no parent, so `pivot_root(2)` fails with `EINVAL` and it can never be
@@ -241,7 +241,7 @@ fn mount_initramfs(init: &InitContext, options: Option<&CStr>, kind: Kind) -> Re
 /// root itself on devtmpfs in its private mount namespace without keeping a copy of the user
 /// root, which would pin the initramfs forever. `what` names the new root in messages.
 ///
-/// Returns 0 once the root is switched. If the tmpfs cannot be detached after that, which is
+/// Returns 0 once the root is switched. If the user root cannot be detached after that, which is
 /// reported, it stays mounted over the new root and keeps the initramfs in memory, but the switch
 /// stands: the caller goes on with the new root. Returns `-EOPNOTSUPP` if user_root is off, or
 /// the error of a failed pivot, which is reported and changes nothing: in both cases the caller

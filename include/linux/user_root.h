@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * user_root: boot with the initramfs on a tmpfs stacked on an immutable, empty
- * null root, so that userspace can pivot_root(2) away from it. The logic is in
- * Rust, in fs/user_root/; these are the hooks the boot code calls. They all
- * live in init memory.
+ * user_root: boot with the initramfs on a tmpfs (or a ramfs) stacked on an
+ * immutable, empty null root, so that userspace can pivot_root(2) away from
+ * it. The logic is in Rust, in fs/user_root/; these are the hooks the boot
+ * code calls. They all live in init memory.
  */
 #ifndef _LINUX_USER_ROOT_H
 #define _LINUX_USER_ROOT_H

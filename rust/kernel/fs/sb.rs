@@ -108,9 +108,11 @@ impl ModuleRef {
     /// Takes a reference on `module` (null for built-in code) if it is live, else fails with
     /// `EBUSY`: while it is still in its init, or unloading.
     ///
+    /// # Safety
+    ///
     /// `module` must be null or the module of the code that calls, which is not freed while it
     /// runs.
-    fn get(module: *mut bindings::module) -> Result<Self> {
+    unsafe fn get(module: *mut bindings::module) -> Result<Self> {
         if module.is_null() {
             return Ok(Self { module });
         }
@@ -122,16 +124,20 @@ impl ModuleRef {
                 return Err(EBUSY);
             }
         }
-        // A module in its init is refused too. Its state only moves from coming to live, or
-        // from live to going once nobody holds a reference (or without `CONFIG_MODULE_UNLOAD`
-        // never), so live stays live while the reference is held.
-        // SAFETY: as above, the module is valid; the state is read once, as a snapshot.
-        let state = unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*module).state)) };
         // INVARIANT: the reference is held (or unneeded without `CONFIG_MODULE_UNLOAD`), and the
         // module is live once the check below passes.
         let this = Self { module };
-        if state != bindings::module_state_MODULE_STATE_LIVE {
-            return Err(EBUSY);
+        // A module in its init is refused too. Its state only moves from coming to live, or
+        // from live to going once nobody holds a reference (or without `CONFIG_MODULE_UNLOAD`
+        // never), so live stays live while the reference is held. Without `CONFIG_MODULES`
+        // there is no `struct module`, and every owner is null.
+        #[cfg(CONFIG_MODULES)]
+        {
+            // SAFETY: as above, the module is valid; the state is read once, as a snapshot.
+            let state = unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*module).state)) };
+            if state != bindings::module_state_MODULE_STATE_LIVE {
+                return Err(EBUSY);
+            }
         }
         Ok(this)
     }
@@ -243,14 +249,16 @@ impl<T: FileSystem> Type<T> {
     /// Fails with `EBUSY` while the module that owns the type is not live (still in its init, or
     /// unloading): a module whose init fails is freed whatever references its superblocks hold.
     /// Otherwise the module stays loaded at least until the superblock is gone, however soon it is
-    /// asked to unload.
+    /// asked to unload (short of a forced unload, which ignores every reference).
     pub fn mount_unattached(&'static self, source: &CStr) -> Result<ARef<VfsMount>> {
         // SAFETY: by the type invariants `inner` is valid, and its `owner` is never written after
         // construction.
         let owner = unsafe { (*self.inner.get()).owner };
         // Until the superblock holds its own reference on the owner (`get_filesystem()`, which
         // takes it unchecked), this one keeps `rmmod` from freeing the module under the mount.
-        let _owner_ref = ModuleRef::get(owner)?;
+        // SAFETY: by the type invariants `owner` is null or the module that `T`, and so the code
+        // calling this method of its `static`, belongs to.
+        let _owner_ref = unsafe { ModuleRef::get(owner) }?;
         // SAFETY: by the type invariants `inner` is a valid type that lives forever, and `source`
         // is NUL-terminated.
         let mnt = from_err_ptr(unsafe {

@@ -27,7 +27,8 @@ use kernel::{
     fs::sb::{FileSystem, SuperBlock},
     prelude::*,
     str::CStr,
-    workqueue::Queue,
+    sync::Arc,
+    workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
 };
 
 /// `statfs()` magic of the test file system ("UROT").
@@ -155,6 +156,29 @@ fn mount_when_live(keep: bool) {
     pr_err!("live: the module never became live\n");
 }
 
+/// The work item that mounts an instance. Its lock class key and name are statics of this module
+/// (`new_work!`), so lockdep forgets them when the module is unloaded; a closure spawned with
+/// `Queue::try_spawn()` would use a key of the kernel crate with a name in the module, which lockdep
+/// reports as a class whose name changed once the module is loaded again elsewhere.
+#[pin_data]
+struct MountWork {
+    keep: bool,
+    #[pin]
+    work: Work<MountWork>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for MountWork { self.work }
+}
+
+impl WorkItem for MountWork {
+    type Pointer = Arc<MountWork>;
+
+    fn run(this: Arc<MountWork>) {
+        mount_when_live(this.keep);
+    }
+}
+
 struct FsOwner {
     /// The queue of the work item that mounts an instance, if the module queues one.
     queue: Option<OwnedQueue>,
@@ -164,8 +188,15 @@ impl kernel::Module for FsOwner {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         match OWNED_FS.mount_unattached(c_str!("user_root_fs_owner")) {
             Err(e) if e == EBUSY => pr_info!("init: an instance of its type is refused (EBUSY)\n"),
-            other => {
-                pr_err!("init: an instance of its type gave {:?}\n", other.err());
+            Err(e) => {
+                pr_err!("init: an instance of its type gave {e:?}\n");
+                return Err(EINVAL);
+            }
+            Ok(mount) => {
+                // A broken abstraction: the mount is leaked, since its deferred release would
+                // run after the loader freed this module for the failed init.
+                pr_err!("init: an instance of its type was mounted while the module initialised\n");
+                core::mem::forget(mount);
                 return Err(EINVAL);
             }
         }
@@ -177,9 +208,15 @@ impl kernel::Module for FsOwner {
         let queue = OwnedQueue::new(c_str!("user_root_fs_owner"))?;
         // The last step that can fail: once the work is queued, init succeeds, so that the
         // module's exit is what destroys the queue. If this fails, nothing was queued.
-        queue
-            .queue()
-            .try_spawn(GFP_KERNEL, move || mount_when_live(keep))?;
+        let work = Arc::pin_init(
+            pin_init!(MountWork {
+                keep,
+                work <- new_work!("user_root_fs_owner::mount"),
+            }),
+            GFP_KERNEL,
+        )?;
+        // A new work item is not queued yet: this cannot fail.
+        let _ = queue.queue().enqueue(work);
         Ok(Self { queue: Some(queue) })
     }
 }
