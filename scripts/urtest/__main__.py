@@ -75,7 +75,8 @@ def cmd_demo(s, args):
 
 def cmd_bench(s, args):
     from . import bench
-    return bench.main(s, args.rest)
+    # `urtest bench -- --sizes 16`: argparse keeps the "--" in the remainder.
+    return bench.main(s, args.rest[1:] if args.rest[:1] == ["--"] else args.rest)
 
 
 def cmd_debian_config(s, args):
