@@ -164,7 +164,8 @@ def parse(text):
     logged = {"lines": 0, "named": 0, "more": 0}
     on_console = True
     for line in text.splitlines():
-        if line.strip() == KERNEL_LOG:
+        # endswith: the firmware's screen-clearing escapes may come before it on the line.
+        if line.rstrip().endswith(KERNEL_LOG):
             on_console = False
         m = protocol.TIMESTAMP.match(line)
         if not m:
