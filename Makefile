@@ -59,7 +59,7 @@ deps: ## install the toolchain (Debian packages, bindgen-cli)
 refresh: ## after editing the kernel tree, rewrite the *.patch files from it
 	@$(URTEST) refresh
 
-matrix: ## list the boot matrix as the README's table
+matrix: ## list the boot matrix, and update its table in tools/testing/user_root/README.md
 	@$(URTEST) matrix --markdown
 
 clean: ## remove ./out (the kernel tree and build directories in CACHE stay)

@@ -6,8 +6,10 @@ import dataclasses
 import fcntl
 import os
 import sys
+import time
 
-from . import check, deps, images, kernel, matrix, qemu, series, steps
+from . import bench, bsp, check, debian_config, demo, deps, fuzz, images, kernel, matrix, qemu, readme, series, soak, steps
+from .builds import VARIANTS, KernelBuild
 from .settings import REPO, Settings
 
 
@@ -19,7 +21,7 @@ def cmd_kernel(s, args):
     deps.install(("kernel",))
     k = kernel.Kernel(s)
     k.apply()
-    image = k.build(kernel.variant(args.variant, args.arch))
+    image = check.Kernels(s, k).image(KernelBuild(args.variant, args.arch))
     steps.say(f"kernel: {image}")
 
 
@@ -29,34 +31,26 @@ def cmd_guest(s, args):
 
 
 def cmd_boot(s, args):
-    """Boots one cell of the matrix, by name, with the kernels and images already built."""
+    """Boots one cell of the matrix, by name, as make check does, with the guests already built
+    (the kernel is brought up to date with the series first)."""
     cells = {c.name: c for c in matrix.load()}
     if args.cell not in cells:
         steps.die(f"no cell {args.cell!r}; `urtest matrix` lists them")
     cell = cells[args.cell]
     # The cells only check-debug boots need the debug kernel (fault injection).
     debug = args.debug or cell.run_by == "check-debug"
+    if args.append:
+        cell = dataclasses.replace(cell, cmdline=" ".join([cell.cmdline, *args.append]))
     k = kernel.Kernel(s)
-    g = images.Guest(s, k, cell.arch, variant="debug" if debug else "")
-    if not g.path("initramfs").exists():
-        steps.die(f"no guest images yet: run `make {'check-debug' if debug else 'guest'}` first")
-    v = kernel.variant("debug" if debug else "" if cell.kernel == "main" else cell.kernel, cell.arch,
-                       [g.dir / "builtin.config"] if cell.kernel == "builtin" else ())
     # The kernel as the series makes it now: a check interrupted in its prefix builds, or an
     # edit since, leaves something else in the build directory.
     k.apply()
-    if v.name:
-        k.build(kernel.variant("", cell.arch))
-    img = k.build(v)
-    if args.append:
-        cell = dataclasses.replace(cell, cmdline=" ".join([cell.cmdline, *args.append]))
-    boot = check.cell_boot(cell, img, g, s.out / ("boot-debug" if debug else "boot") / f"{cell.slug}.log",
-                           qemu.choose_accel(s.accel, img, s.cache, cell.arch), "debug" if debug else "")
-    verdict = qemu.run(boot)
-    steps.say(verdict.line())
-    if not verdict.ok:
-        for line in qemu.explain(boot, verdict):
-            steps.say(line)
+    kernels = check.Kernels(s, k, build_guests=False)
+    kb = cell.build(debug)
+    kernels.image(kb)
+    kernels.guest(kb)
+    boot = check.cell_boot(cell, kernels, s.out / ("boot-debug" if debug else "boot") / f"{cell.slug}.log", s, debug)
+    verdict = check.boot_and_say(boot)
     for name in cell.same_lists:  # compared with the same_as cell's by `make check`, not here
         got = verdict.lists.get(name)
         steps.say(f"    list {name}: {' '.join(got) or '(none)' if got is not None else 'not reported'}"
@@ -65,27 +59,23 @@ def cmd_boot(s, args):
 
 
 def cmd_check(s, args):
-    return check.Check(s, "debug" if args.debug else "arch" if args.arch else "").run()
+    return check.Check(s, "check-debug" if args.debug else "check-arch" if args.arch else "check").run()
 
 
 def cmd_demo(s, args):
-    from . import demo
     return demo.run(s)
 
 
 def cmd_bench(s, args):
-    from . import bench
     # `urtest bench -- --sizes 16`: argparse keeps the "--" in the remainder.
     return bench.main(s, args.rest[1:] if args.rest[:1] == ["--"] else args.rest)
 
 
 def cmd_debian_config(s, args):
-    from . import debian_config
     return debian_config.run(s)
 
 
 def cmd_bsp(s, args):
-    from . import bsp
     results = bsp.run(s)
     for name, status, detail in results:
         steps.say(f"[bsp] {status}: {name}" + (f" ({detail})" if detail else ""))
@@ -96,11 +86,10 @@ def cmd_bsp(s, args):
 
 
 def cmd_fuzz(s, args):
-    from . import fuzz
     deps.install(("kernel", "guest"))
     k = kernel.Kernel(s)
     k.apply()
-    image = k.build(kernel.variant("debug" if args.debug else ""))
+    image = k.build(KernelBuild("debug" if args.debug else "main"))
     seeds = range(args.seed, args.seed + args.n)
     summary = fuzz.run(s, seeds, image, accel=qemu.choose_accel(s.accel, image, s.cache),
                        tag="fuzz" + ("-debug" if args.debug else ""))
@@ -108,7 +97,6 @@ def cmd_fuzz(s, args):
 
 
 def cmd_soak(s, args):
-    from . import soak
     image, g = images.main_kernel_and_guest(s)
     summary = soak.run(s, image, g, args.n, tuple(args.cpus), accel=qemu.choose_accel(s.accel, image, s.cache))
     return 1 if soak.failed(summary) else 0
@@ -119,7 +107,7 @@ def cmd_patches(s, args):
     k = kernel.Kernel(s)
     k.apply()
     out = s.out / "patches"
-    patches = k.series().write_patches(out, check.commit_date(),
+    patches = k.series().write_patches(out, series.commit_date(),
                                        (REPO / "Documentation/cover-letter.txt").read_text())
     steps.say(f"patches: {len(patches)} patches and a cover letter in {out}")
 
@@ -141,8 +129,8 @@ def cmd_matrix(s, args):
     cells = matrix.load()
     if args.markdown:
         sys.stdout.write(matrix.markdown(cells))
-        if matrix.update_readme(REPO / "README.md", cells):
-            steps.say("(README.md updated)")
+        if matrix.update_doc(cells):
+            steps.say(f"({matrix.TABLE_DOC.relative_to(REPO)} updated)")
     else:
         for c in cells:
             steps.say(f"{c.name}  [{c.arch}, {c.kernel}]  {c.full_cmdline()}")
@@ -153,7 +141,7 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("deps", help="install the toolchain (Debian packages, bindgen-cli)")
     p = sub.add_parser("kernel", help="apply the series and build a kernel")
-    p.add_argument("--variant", default="", help="a variant: default-on, debug (scripts/config/<name>.config)")
+    p.add_argument("--variant", default="main", choices=list(VARIANTS), help="the kernel variant (builds.VARIANTS)")
     p.add_argument("--arch", default="x86_64")
     sub.add_parser("guest", help="build the test programs, the initramfs images and the test disk")
     p = sub.add_parser("boot", help="boot one cell of the matrix (after `make check` built everything)")
@@ -180,15 +168,34 @@ def main(argv=None):
     p = sub.add_parser("apply", help="apply the series (or its first N patches) to the kernel tree")
     p.add_argument("--upto", type=int)
     p = sub.add_parser("matrix", help="list the boot matrix")
-    p.add_argument("--markdown", action="store_true", help="as the README's table, and update it there")
+    p.add_argument("--markdown", action="store_true", help="as the table of tools/testing/user_root/README.md, and update it there")
     args = ap.parse_args(argv)
     settings = Settings.from_env()
+    t0 = time.monotonic()
     try:
         with (exclusive(settings) if args.cmd not in ("deps", "matrix") else contextlib.nullcontext()):
-            return globals()[f"cmd_{args.cmd.replace('-', '_')}"](settings, args) or 0
+            rc = globals()[f"cmd_{args.cmd.replace('-', '_')}"](settings, args) or 0
     except (steps.StepFailed, series.SeriesError) as err:
         steps.say(f"error: {err}")
         return 1
+    target = make_target(args)
+    if target and target not in ("check", "check-debug", "check-arch"):  # a check records it
+        steps.say(readme.compare(target, time.monotonic() - t0)[1])
+    return rc
+
+
+def make_target(args):
+    """The make target that ran this command as the README times it, or None (other options)."""
+    if args.cmd == "check":
+        return "check-debug" if args.debug else "check-arch" if args.arch else "check"
+    if args.cmd in ("fuzz", "soak"):
+        return args.cmd if args.n == {"fuzz": 1000, "soak": 200}[args.cmd] and not getattr(args, "debug", False) \
+            and getattr(args, "seed", 0) == 0 else None
+    if args.cmd == "bench":
+        return "bench" if not args.rest else None
+    if args.cmd == "kernel":
+        return "kernel" if (args.variant, args.arch) == ("main", "x86_64") else None
+    return args.cmd if args.cmd in ("demo", "bsp", "debian-config", "guest", "patches") else None
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from . import cpio, deps, kernel, protocol, qemu
 from . import images as guest_images
+from .builds import KernelBuild
 from .settings import REPO
 CONFIGS = ["stock", "user_root", "copy"]
 SIZES_MIB = [16, 64, 256]
@@ -144,7 +145,7 @@ def uncreatable_boots():
 
 def boot(kernel_image, img, append, logfile, icount):
     # KUnit's boot-time tests only cost time here.
-    b = qemu.Boot(name=logfile.stem, kernel=kernel_image, initrd=img, cmdline="kunit.enable=0 " + append,
+    b = qemu.Boot(name=logfile.stem, kernel=kernel_image, initrd=img, cmdline=qemu.cmdline("x86_64", "kunit.enable=0 " + append),
                   memory=MEMORY, log=logfile, accel="tcg", timeout=900, cpus=int(CPUS),
                   extra=["-icount", "shift=0,sleep=off"] if icount else [])
     t0 = time.monotonic()
@@ -152,7 +153,7 @@ def boot(kernel_image, img, append, logfile, icount):
     wall = time.monotonic() - t0
     if not verdict.ok:
         raise SystemExit(f"bench boot {logfile.stem} failed: {'; '.join(verdict.problems)}")
-    return parse(logfile.read_text(errors="replace")), wall
+    return parse("\n".join(verdict.report.lines)), wall
 
 
 def parse(text):
@@ -297,7 +298,7 @@ def main(settings, argv):
     deps.install(("kernel", "guest", "bench"))
     k = kernel.Kernel(settings)
     k.apply()
-    kernel_image = k.build(kernel.variant(""))
+    kernel_image = k.build(KernelBuild())
     t_start = time.monotonic()
     work = out / "images"
     work.mkdir(parents=True, exist_ok=True)

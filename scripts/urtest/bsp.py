@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import deps, kernel, series, steps
+from . import debian_config, deps, kernel, series, steps
 from .settings import REPO, kmake_env, kmake_vars
 
 FRAGMENT = REPO / "scripts/config/user-root.config"
@@ -162,8 +162,7 @@ def config_report(defconfig, final):
     """What merging the fragment did to arm64's defconfig: [(symbol, before, after)] of the
     options that changed or came on, toolchain descriptions (version strings) left out; and the
     fragment's lines that olddefconfig did not keep."""
-    from .debian_config import TOOLCHAIN, changes, parse
-    changed = [c for c in changes(parse(defconfig), parse(final)) if not TOOLCHAIN.search(c[0])]
+    changed = [c for c in debian_config.changes(debian_config.parse(defconfig), debian_config.parse(final)) if not debian_config.TOOLCHAIN.search(c[0])]
     with tempfile.NamedTemporaryFile("w", suffix=".config") as tmp:
         tmp.write(final)
         tmp.flush()
@@ -225,7 +224,7 @@ def check_trees(settings, s, date, yocto_order, buildroot_order):
                 outcome[applied] = ("pass", "")
                 defconfig, final = steps.call(
                     "bsp", "arm64 defconfig + user-root.config (merge_config.sh -m), olddefconfig",
-                    configure_arm64, worktree, settings.build_dir("bsp", "aarch64"), log)
+                    configure_arm64, worktree, settings.build_dir("aarch64-bsp"), log)
                 changed, lost = config_report(defconfig, final)
                 detail = "changes to arm64 defconfig: " + (
                     ", ".join(f"CONFIG_{sym} {a} -> {b}" for sym, a, b in changed) or "none")
@@ -247,11 +246,10 @@ def run(settings):
     """Generates OUT/bsp/{meta-user-root,buildroot-external} and checks them; returns
     [(name, "pass" or "fail", detail)]. The caller holds urtest's lock (the kernel tree's git
     repository gets a work tree and the series' commits)."""
-    from .check import commit_date
     deps.install(("kernel", "bsp"))
     k = kernel.Kernel(settings)
     k.prepare_tree()
-    s, date = k.series(), commit_date()
+    s, date = k.series(), series.commit_date()
     generated = "generated the Yocto layer and the Buildroot external tree"
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from . import arch as arches
-from . import deps, distro, images, kernel, matrix, protocol, qemu, steps
+from . import bsp, debian_config, deps, distro, fuzz, images, kernel, matrix, protocol, qemu, readme, series, soak, steps
+from .builds import KernelBuild
 from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root/param.rs",
@@ -76,17 +77,65 @@ class Results:
         steps.say(f"\n{total['pass']} passed, {total['fail']} failed, {total['skip']} skipped")
 
 
+class Kernels:
+    """The kernel builds and guests that cells boot, each built once, in dependency order: a
+    seeded variant after its main build, a built-in initramfs after its guest, a guest after the
+    kernel its modules are built against. With build_guests=False, guests are taken as the last
+    build left them (urtest boot)."""
+
+    def __init__(self, settings, k, build_guests=True):
+        self.s, self.k, self.build_guests = settings, k, build_guests
+        self.images = {}   # KernelBuild -> boot image
+        self.guests = {}   # KernelBuild (a guest build) -> images.Guest
+        self.system = None  # the Debian system (distro.System), once the distro kernel is built
+
+    def image(self, kb):
+        if kb not in self.images:
+            if kb.arch != "x86_64":
+                deps.install((f"guest-{kb.arch}",))
+            if kb.seeded:
+                self.image(kb.main)
+            if kb.variant == "builtin":
+                self.guest(kb)
+            self.images[kb] = self.k.build(kb)
+            if kb.variant == "distro":
+                # The Debian system, with the modular kernel installed from its package.
+                self.system = distro.build(self.s, self.k.deb(kb),
+                                           kselftest=self.guest(kb.main).programs / "kselftest")
+        return self.images[kb]
+
+    def guest(self, kb):
+        g = kb.guest
+        if g not in self.guests:
+            self.image(g)
+            guest = images.Guest(self.s, self.k, g)
+            if self.build_guests:
+                guest.build()
+            elif not guest.path("initramfs" if guest.arch.debian_port else "minimal").exists():
+                raise steps.StepFailed(f"no guest images in {guest.dir} yet: run the make target that boots this cell first")
+            self.guests[g] = guest
+        return self.guests[g]
+
+
+def build_order(kb):
+    """Main builds first (the others are seeded from them), x86_64 before other architectures."""
+    return (kb.arch != "x86_64", kb.arch, kb.variant != "main", kb.variant)
+
+
 class Check:
-    def __init__(self, settings, profile=""):
+    """One run: `make check`, `make check-debug` or `make check-arch` (a cell's run_by)."""
+
+    def __init__(self, settings, run="check"):
         self.s = settings
-        self.profile = profile
-        self.dir = settings.out / ("check" + (f"-{profile}" if profile else ""))
-        self.boot_dir = settings.out / ("boot" + (f"-{profile}" if profile else ""))
+        self.run_name = run
+        self.debug = run == "check-debug"
+        suffix = run.removeprefix("check")
+        self.dir = settings.out / run
+        self.boot_dir = settings.out / ("boot" + suffix)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.results = Results(self.dir / "results.tsv")
         self.k = kernel.Kernel(settings)
-        self.kernels = {}   # (arch, kernel of the matrix) -> boot image
-        self.guests = {}    # arch -> images.Guest
+        self.kernels = Kernels(settings, self.k)
         self.lists = {}     # cell name -> the lists its guest reported (protocol.LIST), once booted
 
     def record(self, *args):
@@ -112,55 +161,35 @@ class Check:
         steps.say(f"[tooling] {sum(r[0] == 'tooling' and r[2] == 'pass' for r in self.results.rows)} "
                   f"tests of the tooling passed" + ("" if res.returncode == 0 else f"; FAILED, see {log}"))
 
+    def builds(self, cells):
+        """The kernel builds this run boots: the cells', and the x86_64 kernel that the lints,
+        the soak and the fuzzing use (the debug kernel on check-debug)."""
+        wanted = {c.build(self.debug) for c in cells}
+        if self.run_name != "check-arch":
+            wanted.add(KernelBuild("debug" if self.debug else "main"))
+        return sorted(wanted, key=build_order)
+
     def build(self, cells=()):
         deps.install(("kernel", "guest"))
-        if not self.profile:
+        if self.run_name == "check":
             self.prefixes()
         # Recompile user_root every time, so that its rustc and clippy warnings are always seen;
         # the kernel crate only when its warnings for these sources were not seen yet.
         for f in (self.s.tree / "fs/user_root").glob("*.rs"):
             f.touch()
         self.k.apply()
+        builds = self.builds(cells)
         key = kernel_crate_key(self.s.tree)
-        if any(key not in kernel_crate_memo(self.k.build_dir(kernel.variant("", arch)))
-               for arch in {c.arch for c in cells} | ({"x86_64"} if self.profile != "arch" else set())):
+        if any(key not in kernel_crate_memo(self.k.build_dir(kb)) for kb in builds if kb.variant == "main"):
             (self.s.tree / "rust/kernel/fs.rs").touch()
-        if self.profile == "arch":
-            self.build_arches(cells)
-            return
-        x86 = "x86_64"
-        self.kernels[x86, "main"] = self.k.build(kernel.variant(""))
-        if self.profile == "debug":
-            # The debug kernel's modules are its own: its struct module differs from the main's.
-            self.kernels[x86, "main"] = self.k.build(kernel.variant("debug"))
-            self.guests[x86] = images.Guest(self.s, self.k, variant="debug")
-            self.guests[x86].build()
-            return
-        self.guests[x86] = images.Guest(self.s, self.k)
-        self.guests[x86].build()
-        if any(c.kernel == "distro" for c in cells):
-            # The Debian system, with the modular kernel installed from its package.
-            deb = self.k.deb(kernel.variant("distro"))
-            self.distro = distro.build(self.s, deb, kselftest=self.guests[x86].programs / "kselftest")
-        self.build_arches(cells)
-
-    def build_arches(self, cells):
-        """The kernels and guests the cells need, beyond the x86_64 main kernel and guest."""
-        x86 = "x86_64"
-        for arch in sorted({c.arch for c in cells}, key=lambda a: a != x86):
+        for kb in builds:
             try:
-                if arch != x86:
-                    deps.install((f"guest-{arch}",))
-                    self.kernels[arch, "main"] = self.k.build(kernel.variant("", arch))
-                    self.guests[arch] = images.Guest(self.s, self.k, arch)
-                    self.guests[arch].build()
-                for name in sorted({c.kernel for c in cells if c.arch == arch} - {"main", "distro"}):
-                    extra = [self.guests[arch].dir / "builtin.config"] if name == "builtin" else ()
-                    self.kernels[arch, name] = self.k.build(kernel.variant(name, arch, extra))
+                self.kernels.image(kb)
+                self.kernels.guest(kb)
             except (steps.StepFailed, subprocess.CalledProcessError) as err:
-                # One architecture's failure leaves the others' results standing.
-                self.record("setup", f"build ({arch})", "fail", err)
-                self.kernels.pop((arch, "main"), None)
+                # One kernel's failure leaves the others' results standing.
+                self.record("setup", f"build ({kb})", "fail", err)
+                self.kernels.images.pop(kb, None)
 
     def prefixes(self):
         """Every prefix of the series builds. Done before the full build, in the same tree and
@@ -168,7 +197,7 @@ class Check:
         series and the configuration are those of the last successful run."""
         self.k.apply()
         s = self.k.series()
-        v = kernel.variant("")
+        v = KernelBuild()
         h = hashlib.sha256()
         h.update(self.k.version().encode() + " ".join(kmake_vars()).encode())
         for tool in (["/usr/bin/rustc", "--version"], ["clang-19", "--version"]):
@@ -176,7 +205,7 @@ class Check:
         for state in s.states()[:-1]:
             for path, (data, _x) in sorted(state.items()):
                 h.update(path.encode() + hashlib.sha256(data).digest())
-        for f in v.fragments():
+        for f in self.k.fragments(v):
             h.update(Path(f).read_bytes())
         stamp = self.s.cache / "prefixes-built"
         n = len(s.entries)
@@ -230,7 +259,7 @@ class Check:
     def patches(self):
         s = self.k.series()
         out = self.s.out / "patches"
-        date = commit_date()
+        date = series.commit_date()
         try:
             patches = steps.call("patches", f"patch series to {out}", s.write_patches, out, date,
                                  (REPO / "Documentation/cover-letter.txt").read_text())
@@ -272,10 +301,10 @@ class Check:
             self.record("lint", f"rustfmt of {crate}", "pass" if res.returncode == 0 else "fail",
                         (res.stdout + res.stderr)[:300])
         # The main kernel of each architecture: the series has nothing architecture-specific.
-        for arch in sorted({a for a, name in self.kernels if name == "main"}):
-            v = kernel.variant("", arch)
+        for v in sorted((kb for kb in self.kernels.images if kb.variant == "main"), key=build_order):
+            arch = v.arch
             on = "" if arch == "x86_64" else f" ({arch})"
-            build_log = (self.s.logs / f"build{'' if arch == 'x86_64' else '-' + arch}.log").read_text(errors="replace")
+            build_log = self.k.log("build", v).read_text(errors="replace")
             warnings = rust_warnings(build_log, self.k.build_dir(v), kernel_crate_key(self.s.tree))
             self.record("lint", f"no rustc or clippy warnings in user_root and rust/kernel/fs (CLIPPY=1){on}",
                         "fail" if warnings else "pass", " | ".join(warnings[:3]))
@@ -288,7 +317,6 @@ class Check:
     def debian_config(self):
         """Debian's own configuration with the series keeps RUST and USER_ROOT, and what the
         series touches builds in it without a warning (make debian-config)."""
-        from . import debian_config
         try:
             rc = debian_config.run(self.s)
             report = (self.s.out / "debian-config/report.txt").read_text().splitlines()
@@ -300,7 +328,6 @@ class Check:
     def bsp(self):
         """The Yocto layer and the Buildroot tree that `make bsp` writes: patch order, patches
         applied as each tool does, the fragment on arm64's defconfig, oelint-adv."""
-        from . import bsp
         try:
             for name, status, detail in bsp.run(self.s):
                 self.record("bsp", name, status, detail)
@@ -310,18 +337,25 @@ class Check:
     def fuzz(self, seeds):
         """Differential fuzzing of the unpacker: each archive boots on stock and on user_root,
         with the same outcome and no crash (scripts/urtest/fuzz.py; `make fuzz` runs more)."""
-        from . import fuzz
-        accel = qemu.choose_accel(self.s.accel, self.kernels["x86_64", "main"], self.s.cache)
-        fuzz.run(self.s, seeds, self.kernels["x86_64", "main"], accel=accel, record=self.record,
-                 tag="fuzz" + (f"-{self.profile}" if self.profile else ""))
+        kb = KernelBuild("debug" if self.debug else "main")
+        if kb not in self.kernels.images:
+            self.record("fuzz", "boots", "fail", f"the {kb} kernel did not build")
+            return
+        image = self.kernels.images[kb]
+        accel = qemu.choose_accel(self.s.accel, image, self.s.cache)
+        fuzz.run(self.s, seeds, image, accel=accel, record=self.record,
+                 tag="fuzz" + ("-debug" if self.debug else ""))
 
     def soak(self, boots):
         """PID 1 switches root while usermode helpers run, on 2 and 4 vCPUs, with the memory
         check (scripts/urtest/soak.py; `make soak` boots more)."""
-        from . import soak
-        image = self.kernels["x86_64", "main"]
+        kb = KernelBuild()
+        if kb not in self.kernels.images:
+            self.record("soak", "boots", "fail", f"the {kb} kernel did not build")
+            return
+        image = self.kernels.images[kb]
         accel = qemu.choose_accel(self.s.accel, image, self.s.cache)
-        soak.run(self.s, image, self.guests["x86_64"], boots, accel=accel, record=self.record)
+        soak.run(self.s, image, self.kernels.guests[kb], boots, accel=accel, record=self.record)
 
     def docs(self):
         doc = REPO / "Documentation/filesystems/user_root.rst"
@@ -344,37 +378,24 @@ class Check:
 
     def boot_each(self, cells):
         for cell in cells:
-            if (cell.arch, cell.kernel if cell.kernel != "distro" else "main") not in self.kernels:
-                self.record(f"boot: {cell.name}", "boot", "fail", f"its {cell.arch} kernel did not build")
-                continue
-            accel = qemu.choose_accel(self.s.accel, self.kernels[cell.arch, "main"], self.s.cache, cell.arch)
-            if cell.distro:
-                boot = distro.boot(self.distro, cell.distro, cell.user_root(), self.boot_dir / f"{cell.slug}.log",
-                                   accel=accel, name=cell.name)
-                boot.expect_console = cell.console_patterns()
-                boot.console_max = cell.console_bounds()
-                self.judge(cell, boot)
+            suite = f"boot: {cell.name}"
+            kb = cell.build(self.debug)
+            if kb not in self.kernels.images or kb.guest not in self.kernels.guests:
+                self.record(suite, "boot", "fail", f"its kernel ({kb}) or guest did not build")
                 continue
             try:
-                boot = cell_boot(cell, self.kernels[cell.arch, cell.kernel], self.guests[cell.arch],
-                                 self.boot_dir / f"{cell.slug}.log", accel, self.profile)
+                boot = cell_boot(cell, self.kernels, self.boot_dir / f"{cell.slug}.log", self.s, self.debug)
             except (steps.StepFailed, subprocess.CalledProcessError) as err:
-                self.record(f"boot: {cell.name}", "boot medium", "fail", err)
+                self.record(suite, "boot medium", "fail", err)
                 continue
-            self.judge(cell, boot)
-
-    def judge(self, cell, boot):
-        """Boots one cell and records its results."""
-        verdict = qemu.run(boot)
-        self.lists[cell.name] = verdict.lists
-        steps.say(verdict.line())
-        if not verdict.ok:
-            for line in qemu.explain(boot, verdict):
-                steps.say(line)
-        for r in verdict.results:
-            self.record(f"boot: {cell.name}", (r["suite"] + ": " if r["suite"] else "") + r["name"], r["status"])
-        for p in verdict.problems:
-            self.record(f"boot: {cell.name}", p, "fail", f"see {boot.log}")
+            verdict = boot_and_say(boot)
+            self.lists[cell.name] = verdict.lists
+            # The results on disk, next to the console: the one place a verdict is written.
+            Path(str(boot.log) + ".json").write_text(verdict.to_json())
+            for r in verdict.results:
+                self.record(suite, (r.suite + ": " if r.suite else "") + r.name, r.status)
+            for p in verdict.problems:
+                self.record(suite, p, "fail", f"see {boot.log}")
 
     # --- the whole run -------------------------------------------------------------------------
     def run(self):
@@ -384,21 +405,21 @@ class Check:
         except matrix.MatrixError as err:
             self.record("setup", "the boot matrix", "fail", err)
             cells = []
-        # make check boots the cells of `make check`, check-arch those of the other architectures.
-        by = "check-arch" if self.profile == "arch" else "check"
-        cells = [c for c in cells if c.run_by == by or (self.profile == "debug" and c.debug)]
-        if not self.profile:
+        # make check boots the cells of `make check`, check-arch those of the other architectures,
+        # check-debug the debug cells.
+        cells = [c for c in cells if (c.debug if self.debug else c.run_by == self.run_name)]
+        if self.run_name == "check":
             self.tooling()
         try:
             self.build(cells)
         except steps.StepFailed as err:
             self.record("setup", "build", "fail", err)
             return self.finish(t0)
-        if self.profile == "debug":
-            self.boots([c for c in cells if c.debug])
+        if self.debug:
+            self.boots(cells)
             self.fuzz(FUZZ_SEEDS_DEBUG)
             return self.finish(t0)
-        if self.profile == "arch":
+        if self.run_name == "check-arch":
             self.lint()
             self.boots(cells)
             return self.finish(t0)
@@ -414,7 +435,12 @@ class Check:
         return self.finish(t0)
 
     def finish(self, t0):
-        steps.say(f"[check] done in {steps.fmt_secs(time.monotonic() - t0)}")
+        elapsed = time.monotonic() - t0
+        steps.say(f"[check] done in {steps.fmt_secs(elapsed)}")
+        # The README's time for this run is an upper bound that the run itself keeps true.
+        within, message = readme.compare(self.run_name, elapsed)
+        self.record("time", f"make {self.run_name} within the README's time for it",
+                    "pass" if within else "fail", message)
         self.results.summary(self.dir / "summary.md")
         return 0 if self.results.ok() else 1
 
@@ -448,32 +474,48 @@ def same_lists(cells, lists):
     return rows
 
 
-def cell_boot(cell, kernel_image, guest, log, accel, profile=""):
-    """The qemu.Boot of a cell of the matrix, with the kernel and guest built for it."""
+def cell_boot(cell, kernels, log, settings, debug=False):
+    """The qemu.Boot of a cell of the matrix, with the kernel, guest and (for a Debian cell)
+    the Debian system that `kernels` (Kernels) built for it: the one way every cell boots."""
+    kb = cell.build(debug)
+    kernel_image = kernels.images[kb]
+    guest = kernels.guests[kb.guest]
+    accel = qemu.choose_accel(settings.accel, kernel_image, settings.cache, cell.arch)
     boot = qemu.Boot(
         name=cell.name, kernel=kernel_image, arch=cell.arch, log=log,
         initrd=guest.path(cell.image) if cell.image else None,
         disk=guest.dir / "disk.img" if cell.disk else None,
-        cmdline=cell.full_cmdline() + (" acpi=noirq" if profile == "debug" else ""),
-        memory=cell.memory, cpus=cell.cpus, timeout=cell.timeout * (4 if profile == "debug" else 1),
+        cmdline=cell.kernel_cmdline(debug),
+        memory=cell.memory, cpus=cell.cpus, timeout=cell.timeout * (4 if debug else 1),
         expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel,
         expect_panic=protocol.PANICS[cell.panic] if cell.panic else "", xfail=list(cell.xfail),
         expect_output=list(cell.output), console_max=cell.console_bounds())
+    if cell.distro:
+        # Debian's system boots the kernel its package installed, with the initramfs that
+        # Debian's hooks (initramfs-tools) or dracut made for it, from its own disk.
+        system = kernels.system
+        if system is None or cell.distro not in system.initrds:
+            raise steps.StepFailed(f"no Debian system with a {cell.distro} initramfs was built")
+        boot.kernel, boot.initrd, boot.disk = system.kernel, system.initrds[cell.distro], system.disk
     if cell.bootloader == "u-boot":
         # The boot medium holds this boot's command line in its script: made for each boot.
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(str(log) + ".disk.log", "w") as disk_log:
             boot.disk = images.u_boot_disk(log.with_suffix(".disk.img"), kernel_image, boot.initrd,
-                                           qemu.kernel_cmdline(boot), disk_log)
+                                           boot.cmdline, disk_log)
         boot.bios = Path(arches.get(cell.arch).u_boot)
         boot.expect_output += [r"^U-Boot \d{4}\.\d\d", r"Loading Ramdisk to [0-9a-f]+"]
     return boot
 
 
-def commit_date():
-    """The date the patches carry: that of the repository's last commit, so they are reproducible."""
-    res = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%aI"], capture_output=True, text=True)
-    return res.stdout.strip() or "2026-01-01T00:00:00Z"
+def boot_and_say(boot):
+    """Boots; prints the verdict's line, and why the boot failed; returns the Verdict."""
+    verdict = qemu.run(boot)
+    steps.say(verdict.line())
+    if not verdict.ok:
+        for line in qemu.explain(boot, verdict):
+            steps.say(line)
+    return verdict
 
 
 def kernel_crate_key(tree):

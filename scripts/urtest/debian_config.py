@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from . import deps, kernel, steps
+from .builds import KernelBuild
 from .settings import REPO, kmake_env
 
 FRAGMENT = REPO / "scripts/config/debian-series.config"
@@ -59,10 +60,10 @@ def run(settings):
     deps.install(("kernel", "debian-config"))
     k = kernel.Kernel(settings)
     k.apply()
-    build = settings.tree_home / "build-debian"
+    build = settings.build_dir("debian")
     build.mkdir(parents=True, exist_ok=True)
     logs = settings.logs
-    v = kernel.Variant("debian", [FRAGMENT])
+    v = KernelBuild()   # Debian's amd64 configuration, in a build directory of its own
     debian = debian_config()
 
     def configure(log):

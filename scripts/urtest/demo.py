@@ -3,15 +3,15 @@
 initramfs, next to the same kernel without user_root, where pivot_root fails."""
 import re
 
-from . import check, images, protocol, qemu, steps
+from . import images, protocol, qemu, series, steps
 from .settings import REPO
 
 
-def guest_lines(log):
-    """What the guest printed, without the kernel's own messages."""
-    text = log.read_text(errors="replace").splitlines()
-    start = next((i for i, l in enumerate(text) if l.startswith(protocol.GUEST_UP)), len(text))
-    return [l for l in text[start:] if re.match(r"^(#|ok |not ok )", l)]
+def guest_lines(report):
+    """What the guest printed (its lines in a parsed console, ktap.Report), from its first."""
+    user = [text for _, text in report.user]
+    start = next((i for i, l in enumerate(user) if l.startswith(protocol.GUEST_UP)), len(user))
+    return [l for l in user[start:] if re.match(r"^(#|ok |not ok )", l)]
 
 
 def first(lines, prefix):
@@ -22,7 +22,7 @@ def run(s):
     image, guest = images.main_kernel_and_guest(s)
     k = guest.kernel
     out = s.out / "patches"
-    steps.call("patches", f"patch series to {out}", k.series().write_patches, out, check.commit_date(),
+    steps.call("patches", f"patch series to {out}", k.series().write_patches, out, series.commit_date(),
                (REPO / "Documentation/cover-letter.txt").read_text())
     accel = qemu.choose_accel(s.accel, image, s.cache)
     shown = {}
@@ -30,9 +30,10 @@ def run(s):
                                  ("stock", "UR_EXPECT=off", "the same kernel and initramfs, without user_root")):
         steps.say(f"\n=== {title}")
         boot = qemu.Boot(name=name, kernel=image, initrd=guest.path("initramfs"), accel=accel,
-                         cmdline=f"{protocol.DEMO}=1 {cmdline}", log=s.out / "demo" / f"{name}.log")
+                         cmdline=qemu.cmdline("x86_64", f"{protocol.DEMO}=1 {cmdline}"),
+                         log=s.out / "demo" / f"{name}.log")
         verdict = qemu.run(boot)
-        lines = guest_lines(boot.log)
+        lines = guest_lines(verdict.report)
         for line in lines:
             steps.say("    " + line)
         if not verdict.ok:

@@ -85,13 +85,28 @@ def as_root(cmd):
     subprocess.run(cmd, check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
+def ensure_architecture(debian_arch):
+    """dpkg knows `debian_arch` as a foreign architecture, and apt has its package lists."""
+    if debian_arch == native_architecture():
+        return
+    foreign = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True,
+                             text=True).stdout.split()
+    if debian_arch not in foreign:
+        steps.say(f"adding the {debian_arch} architecture to dpkg (its packages are downloaded, not installed)")
+        as_root(["dpkg", "--add-architecture", debian_arch])
+        as_root(["apt-get", "update", "-q"])
+
+
+def native_architecture():
+    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+
+
 def install(groups=("kernel", "guest")):
     """Installs what is missing, as root, with apt-get and cargo install --locked."""
     want = [p for g in groups for p in PACKAGES[g]]
     todo = missing(want)
     if todo:
         steps.say(f"installing: {' '.join(todo)}")
-        from .foreign import ensure_architecture
         for arch in sorted({p.split(":")[1] for p in todo if ":" in p}):
             ensure_architecture(arch)
         as_root(["apt-get", "update", "-q"])

@@ -21,18 +21,12 @@ takes seconds:
 3. disk(): the tree plus the test (scripts/guest/distro/user_root-test.{sh,service}, enabled for
    multi-user.target) on an ext4 image made by `mke2fs -d`, with ROOT_UUID. OUT/distro/.
 
-    system = distro.build(settings, deb=None)  # -> System: version, kernel, initrds, disk, uuid
-    boot = distro.boot(system, "dracut", user_root=True, log=path)   # -> qemu.Boot
-    verdict = qemu.run(boot)
-    distro.boot_all(settings, deb, kernel=None)  # both generators, with and without user_root
+    system = distro.build(settings, deb)  # -> System: version, kernel, initrds, disk, uuid
 
-or `PYTHONPATH=scripts python3 -m urtest.distro --deb linux-image-*.deb` (see main()).
-
-boot() boots with root=UUID=<uuid> ro, as a distribution does, and UR_GENERATOR=<generator>,
-which the test reads; 1 GiB and two vCPUs. Generator None boots without an initramfs: the
-kernel mounts root=/dev/vda itself (it cannot resolve UUID=, only an initramfs can), with
-`kernel=` for a kernel that has the disk drivers built in. Once multi-user.target is up, the
-guest prints TAP 13 (the tests in RESULTS: the mount tree that the initramfs's way of switching
+The matrix's Debian cells boot it as every cell boots (check.cell_boot; `urtest boot "<cell>"`
+boots one): with root=UUID=ROOT_UUID ro, as a distribution does, and UR_GENERATOR=<generator>,
+which the test reads (matrix.Cell.kernel_cmdline). Once multi-user.target is up, the
+guest prints TAP 13 (the tests of protocol.REQUIRED["distro"]: the mount tree that the initramfs's way of switching
 root leaves, that the initramfs's memory (its ballast) is not held, no failed unit, a
 systemd-nspawn and a runc container) and protocol.DONE, then powers off; the test script says
 what each way to the root leaves.
@@ -51,7 +45,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import deps, protocol, qemu, steps
+from . import deps, steps
 from .settings import REPO
 
 SUITE = "bookworm"
@@ -73,13 +67,6 @@ ROOT_UUID = "5e1f0a3c-6d2b-4c8e-9a71-0b5e7ac2d012"   # fixed: the disk is the sa
 MACHINE_ID = "75736572726f6f74746573746d616368"      # fixed: the first boot is over
 SOURCE_DATE_EPOCH = "1735689600"                    # 2025-01-01: reproducible time stamps
 MASKED = ["serial-getty@ttyS0.service"]             # the test writes to the serial console
-RESULTS = protocol.REQUIRED["distro"]
-MEMORY = "1G"
-CPUS = 2
-# Seconds to the end of the test under TCG, QEMU's start to its exit, measured on this 2-core
-# machine with the 6.12 distro kernel: 15-25 s with initramfs-tools, 31-37 s with dracut, 23-25 s
-# without an initramfs (Debian's 6.1 kernel: 36 s and 50 s); eight times the slowest.
-TIMEOUT = 300
 RECIPE = "1"   # bump to rebuild every stage after a change in this file's recipe
 
 
@@ -226,29 +213,6 @@ class System:
     uuid: str = ROOT_UUID
     tree: Path | None = None       # the root file system the disk is made from
     key: str = ""
-
-
-def cmdline(uuid, generator, user_root):
-    """The command line: the root by UUID, read-only until systemd remounts it, as Debian's
-    boot loader writes it (qemu.command adds console=ttyS0). Without an initramfs the kernel
-    mounts the root itself and understands no UUID=."""
-    root = f"root=UUID={uuid}" if generator else "root=/dev/vda"
-    words = [root, "ro", f"{GENERATOR_VAR}={generator or 'none'}"]
-    return " ".join((["user_root"] if user_root else []) + words)
-
-
-def boot(system, generator, user_root, log, accel="tcg", kernel=None, name=None):
-    """What qemu.run needs to boot `system` with a generator's initramfs (None: without one)."""
-    if generator is not None and generator not in system.initrds:
-        raise steps.StepFailed(f"no {generator} initramfs in {system.tree}: was a kernel package installed?")
-    image = kernel or system.kernel
-    if image is None:
-        raise steps.StepFailed("no kernel: install a kernel package or pass kernel=")
-    label = name or f"debian 12, {generator or 'no initramfs'}, {'user_root' if user_root else 'stock'}"
-    return qemu.Boot(name=label, kernel=Path(image), log=Path(log),
-                     initrd=system.initrds[generator] if generator else None, disk=system.disk,
-                     cmdline=cmdline(system.uuid, generator, user_root), memory=MEMORY, cpus=CPUS,
-                     timeout=TIMEOUT, require=list(RESULTS), accel=accel)
 
 
 # --- the stages ------------------------------------------------------------------------------
@@ -451,43 +415,3 @@ def build(settings, deb=None, apt_dir=Path("/etc/apt"), kselftest=None):
     deps.install(("distro",))
     d = Distro(settings, apt_dir)
     return d.disk(d.system(deb), kselftest)
-
-
-def boot_all(settings, deb=None, kernel=None, generators=GENERATORS, user_root=(True, False)):
-    """Builds (or takes from the cache) and boots each generator with and without user_root;
-    prints each verdict, and why a boot failed. Returns the verdicts."""
-    system = build(settings, deb)
-    accel = qemu.choose_accel(settings.accel, kernel or system.kernel, settings.cache)
-    verdicts = []
-    for generator in generators:
-        for on in user_root:
-            slug = f"{generator or 'none'}-{'user_root' if on else 'stock'}"
-            b = boot(system, generator, on, settings.out / "distro" / f"boot-{slug}.log", accel, kernel)
-            v = qemu.run(b)
-            steps.say(v.line())
-            if not v.ok:
-                for line in qemu.explain(b, v):
-                    steps.say(line)
-            verdicts.append(v)
-    return verdicts
-
-
-def main(argv=None):
-    """python3 -m urtest.distro [--deb linux-image-*.deb] [--kernel bzImage] [--generator G]..."""
-    import argparse
-    from .settings import Settings
-    p = argparse.ArgumentParser(prog="urtest.distro", description=main.__doc__)
-    p.add_argument("--deb", help="a linux-image-*.deb to install (make bindeb-pkg)")
-    p.add_argument("--kernel", help="boot this kernel image instead of the package's")
-    p.add_argument("--generator", action="append", choices=[*GENERATORS, "none"],
-                   help="initramfs to boot with (repeatable; default: both, or none without --deb)")
-    p.add_argument("--only", choices=["user_root", "stock"], help="one kind of boot (default: both)")
-    args = p.parse_args(argv)
-    gens = [None if g == "none" else g for g in (args.generator or (GENERATORS if args.deb else ["none"]))]
-    kinds = {"user_root": (True,), "stock": (False,)}.get(args.only, (True, False))
-    verdicts = boot_all(Settings.from_env(), args.deb, args.kernel, gens, kinds)
-    return 0 if all(v.ok for v in verdicts) else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

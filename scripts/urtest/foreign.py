@@ -18,22 +18,6 @@ LIB_DIRS = ("lib/{triplet}", "usr/lib/{triplet}", "lib", "usr/lib")
 TRIPLETS = {"arm64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu", "amd64": "x86_64-linux-gnu"}
 
 
-def ensure_architecture(debian_arch):
-    """dpkg knows `debian_arch` as a foreign architecture, and apt has its package lists."""
-    if debian_arch == native_architecture():
-        return
-    foreign = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True,
-                             text=True).stdout.split()
-    if debian_arch not in foreign:
-        steps.say(f"adding the {debian_arch} architecture to dpkg (its packages are downloaded, not installed)")
-        deps.as_root(["dpkg", "--add-architecture", debian_arch])
-        deps.as_root(["apt-get", "update", "-q"])
-
-
-def native_architecture():
-    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
-
-
 class Sysroot:
     """Packages of one architecture, unpacked into CACHE/sysroot-<arch>; or, from host(), this
     machine's own root, whose programs a guest of its architecture takes as they are."""
@@ -46,7 +30,7 @@ class Sysroot:
 
     @classmethod
     def host(cls):
-        return cls(None, native_architecture(), "/")
+        return cls(None, deps.native_architecture(), "/")
 
     def candidate(self, pkg):
         """The version of `pkg` that apt would download now."""
@@ -63,7 +47,7 @@ class Sysroot:
         version in the archive (a security update) starts the sysroot afresh."""
         if self.debs is None:
             raise ValueError("the host's root is not unpacked from packages")
-        ensure_architecture(self.arch)
+        deps.ensure_architecture(self.arch)
         self.debs.mkdir(parents=True, exist_ok=True)
         for pkg in packages:
             stamp = self.debs / f"{pkg}.unpacked"

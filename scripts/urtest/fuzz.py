@@ -13,12 +13,14 @@ KASAN error.
 """
 import gzip
 import hashlib
+import json
 import random
 import re
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from . import cpio, images, ktap
+from . import cpio, images, qemu, steps
 from .settings import REPO
 
 HARNESS_DIR = ".fuzz"          # where the harness lives; the mutations never make this name
@@ -152,10 +154,9 @@ def mutate(seed):
     return Case(seed, mutation, data)
 
 
-def outcome(console):
-    """The class of one boot's outcome, from its console: ("error", message), ("tree", hash),
-    ("no-init", ""), or ("none", "") when the boot reported none of them."""
-    report = ktap.parse(console)
+def outcome(report):
+    """The class of one boot's outcome, from its parsed console (ktap.Report): ("error",
+    message), ("tree", hash), ("no-init", ""), or ("none", "") when the boot reported none."""
     for _, text in report.kernel:
         e = UNPACK_ERROR.search(text)
         if e:
@@ -190,11 +191,6 @@ def crashed(verdict, klass):
 
 def run(settings, seeds, kernel_image, accel="tcg", jobs=2, record=None, tag="fuzz"):
     """Boots every case on both configurations; returns (cases, divergences, crashes, classes)."""
-    import json
-    from concurrent.futures import ThreadPoolExecutor
-
-    from . import qemu, steps
-
     out = settings.out / tag
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "boots").mkdir(parents=True, exist_ok=True)
@@ -208,11 +204,11 @@ def run(settings, seeds, kernel_image, accel="tcg", jobs=2, record=None, tag="fu
         case = cases[seed]
         img = out / "images" / f"{case.name}.img"
         boot = qemu.Boot(name=f"{case.name} {config}", kernel=kernel_image, initrd=img,
-                         cmdline="kunit.enable=0" + (" user_root" if config == "user_root" else ""),
+                         cmdline=qemu.cmdline("x86_64", "kunit.enable=0" + (" user_root" if config == "user_root" else "")),
                          memory="256M", cpus=2, timeout=120, accel=accel,
                          log=out / "boots" / f"{case.name}-{config}.log")
         verdict = qemu.run(boot)
-        klass = outcome(boot.log.read_text(errors="replace"))
+        klass = outcome(verdict.report)
         return case, config, klass, crashed(verdict, klass)
 
     results = {}

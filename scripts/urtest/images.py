@@ -18,7 +18,8 @@ import subprocess
 from pathlib import Path
 
 from . import arch as arches
-from . import cpio, foreign, protocol, steps
+from . import cpio, deps, foreign, kernel, protocol, steps
+from .builds import KernelBuild
 from .settings import REPO, TESTING, kmake_env, kmake_vars
 
 GUEST = REPO / "scripts/guest"
@@ -66,16 +67,16 @@ def cross_env(arch):
 
 
 class Guest:
-    """The guest of one architecture, built into OUT/guest[-<arch>]."""
+    """The guest of a kernel build (builds.KernelBuild.guest), built into OUT/guest-<its name>."""
 
-    def __init__(self, settings, kernel, arch="x86_64", variant=""):
-        """The guest for the kernel `variant` (its modules are built against that build; the
-        variants of make check share the main kernel's, which load in them)."""
-        self.s, self.kernel, self.arch, self.variant = settings, kernel, arches.get(arch), variant
-        suffix = ("" if arch == "x86_64" else f"-{arch}") + (f"-{variant}" if variant else "")
-        self.dir = settings.out / f"guest{suffix}"
-        self.programs = settings.out / ("programs" if arch == "x86_64" else f"programs-{arch}")
-        self.modules_src = self.programs / f"modules-src{suffix}"
+    def __init__(self, settings, kernel, kb=KernelBuild()):
+        """The guest that kernel build `kb` boots: its test modules are built against kb.guest
+        (the variants of make check share the main kernel's, which load in them)."""
+        self.s, self.kernel, self.kb = settings, kernel, kb.guest
+        self.arch = arches.get(kb.arch)
+        self.dir = settings.guest_dir(self.kb.name)
+        self.programs = settings.out / f"programs-{self.arch.name}"   # userspace: one per architecture
+        self.modules_src = self.programs / f"modules-src-{self.kb.name}"
 
     def path(self, image):
         return self.dir / f"{image}.img"
@@ -112,8 +113,7 @@ class Guest:
         shutil.rmtree(src, ignore_errors=True)
         shutil.copytree(TESTING / "modules", src / "tools/testing/user_root/modules")
         shutil.copy2(REPO / "Kbuild", src / "Kbuild")
-        from .kernel import Variant
-        build = self.kernel.build_dir(Variant(self.variant, [], self.arch.name))
+        build = self.kernel.build_dir(self.kb)
         subprocess.run(["make", "-C", str(self.s.tree), f"O={build}", f"ARCH={self.arch.make_arch}",
                         *kmake_vars(), f"M={src}", f"-j{self.s.jobs}", "modules"],
                        check=True, stdout=log, stderr=subprocess.STDOUT, env=kmake_env())
@@ -287,7 +287,7 @@ class Guest:
     def build(self):
         """Test programs, images, disk and clients."""
         logs = self.s.logs
-        suffix = "" if self.arch.name == "x86_64" else f"-{self.arch.name}"
+        suffix = f"-{self.kb.name}"
         if not self.arch.debian_port:
             steps.logged("images", f"C-only guest: kselftest and minimal init ({self.arch.name}, static)",
                          logs / f"images{suffix}.log", self.build_minimal)
@@ -305,11 +305,10 @@ class Guest:
 def main_kernel_and_guest(settings):
     """Installs what the build needs, applies the series, builds the main x86_64 kernel and its
     guest; returns (kernel image, Guest)."""
-    from . import deps, kernel
     deps.install(("kernel", "guest"))
     k = kernel.Kernel(settings)
     k.apply()
-    image = k.build(kernel.variant(""))
+    image = k.build(KernelBuild())
     guest = Guest(settings, k)
     guest.build()
     return image, guest

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""The kernel: a pristine tree, the series applied to it, and builds of its variants.
+"""The kernel: a pristine tree, the series applied to it, and its builds (builds.KernelBuild).
 
 The test kernel is tinyconfig plus config fragments: the selftests' own `config`, the tooling's
 VM options (scripts/config/vm.config) and the architecture's (scripts/config/vm-<arch>.config).
@@ -11,38 +11,12 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import arch as arches
 from . import deps, series, steps
-from .settings import DEBIAN_TARBALL, REPO, SELFTESTS, kmake_env, kmake_vars
-
-CONFIG_DIR = REPO / "scripts/config"
-
-
-@dataclass
-class Variant:
-    """A kernel configuration: tinyconfig plus fragments, built in its own directory."""
-    name: str = ""                                    # "" is the main test kernel
-    extra: list = field(default_factory=list)         # fragments beyond the main kernel's
-    arch: str = "x86_64"
-
-    def fragments(self):
-        main = [SELFTESTS / "config", CONFIG_DIR / "vm.config", CONFIG_DIR / f"vm-{self.arch}.config"]
-        return main + [Path(f) for f in self.extra]
-
-    @property
-    def label(self):
-        return (self.name or "main") + ("" if self.arch == "x86_64" else f", {self.arch}")
-
-
-def variant(name, arch="x86_64", extra=()):
-    """A named variant; its fragment is scripts/config/<name>.config unless `extra` is given."""
-    if not name:
-        return Variant("", [], arch)
-    return Variant(name, list(extra) or [CONFIG_DIR / f"{name}.config"], arch)
-
+from .builds import BASE
+from .settings import DEBIAN_TARBALL, kmake_env, kmake_vars
 
 class Kernel:
     def __init__(self, settings):
@@ -97,92 +71,90 @@ class Kernel:
         return self.series().apply(upto)
 
     # --- configure and build -------------------------------------------------------------------
-    def build_dir(self, v):
-        return self.s.build_dir(v.name, v.arch)
+    def build_dir(self, kb):
+        return self.s.build_dir(kb.name)
 
-    def make(self, v, *targets, build_dir=None, tree=None):
-        a = arches.get(v.arch)
-        return ["make", "-C", str(tree or self.s.tree), f"O={build_dir or self.build_dir(v)}",
+    def log(self, step, kb):
+        """The log of a step (config, build, deb, ...) for a kernel build."""
+        return self.s.logs / f"{step}-{kb.name}.log"
+
+    def fragments(self, kb):
+        return kb.fragments(self.s.guest_dir(kb.guest.name))
+
+    def make(self, kb, *targets, build_dir=None, tree=None):
+        a = arches.get(kb.arch)
+        return ["make", "-C", str(tree or self.s.tree), f"O={build_dir or self.build_dir(kb)}",
                 f"ARCH={a.make_arch}", *kmake_vars(), *targets]
 
-    def _stamp(self, v):
+    def _stamp(self, kb):
         h = hashlib.sha1()
-        for f in v.fragments():
+        for f in self.fragments(kb):
             h.update(Path(f).read_bytes())
         h.update((self.s.tree / "Makefile").read_bytes())
         return h.hexdigest()
 
-    def config_stale(self, v):
-        stamp = self.build_dir(v) / ".urtest-config-stamp"
-        return not (self.build_dir(v) / ".config").exists() or \
-            not stamp.exists() or stamp.read_text() != self._stamp(v)
+    def config_stale(self, kb):
+        stamp = self.build_dir(kb) / ".urtest-config-stamp"
+        return not (self.build_dir(kb) / ".config").exists() or \
+            not stamp.exists() or stamp.read_text() != self._stamp(kb)
 
-    def configure(self, log, v, strict=True):
-        out = self.build_dir(v)
+    def configure(self, log, kb, strict=True):
+        out = self.build_dir(kb)
         out.mkdir(parents=True, exist_ok=True)
+        fragments = self.fragments(kb)
         run = dict(check=True, env=kmake_env(), stdout=log, stderr=subprocess.STDOUT)
-        subprocess.run(self.make(v, "tinyconfig"), **run)
+        subprocess.run(self.make(kb, "tinyconfig"), **run)
         subprocess.run([str(self.s.tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(out),
-                        str(out / ".config"), *map(str, v.fragments())], **run)
-        subprocess.run(self.make(v, "olddefconfig"), **run)
+                        str(out / ".config"), *map(str, fragments)], **run)
+        subprocess.run(self.make(kb, "olddefconfig"), **run)
         # Every option the fragments ask for (the last fragment to set one wins) must have
         # survived olddefconfig; with strict=False, only those the tree's Kconfig defines (a
         # prefix of the series lacks user_root's).
-        missing = [line for line in wanted(v.fragments()) if not config_has(out / ".config", line)]
+        missing = [line for line in wanted(fragments) if not config_has(out / ".config", line)]
         if not strict:
             defined = kconfig_symbols(self.s.tree)
             missing = [line for line in missing if line.split("=")[0][len("CONFIG_"):] in defined]
         if missing:
             raise RuntimeError("not set after olddefconfig: " + " ".join(missing))
-        (out / ".urtest-config-stamp").write_text(self._stamp(v))
+        (out / ".urtest-config-stamp").write_text(self._stamp(kb))
 
-    def seed(self, v, source):
-        """Copies `source`'s build directory to v's, pointing the saved commands at the copy."""
-        dest = self.build_dir(v)
-        seed_build_dir(source, dest)
-
-    def build(self, v, modules=True):
-        """Configures (if needed) and builds variant `v`; returns the path of its boot image."""
-        a = arches.get(v.arch)
-        main = Variant("", [], v.arch)
-        logs = self.s.logs
-        suffix = ("-" + v.name if v.name else "") + ("" if v.arch == "x86_64" else f"-{v.arch}")
+    def build(self, kb, modules=True):
+        """Configures (if needed) and builds `kb`; returns the path of its boot image."""
+        a = arches.get(kb.arch)
         # A variant is a copy of the main build with a few options more: seeded again whenever its
         # options or the main build changed, which costs seconds where building it in place
         # would rebuild everything the change touched once more.
-        # The debug kernel's options (KASAN, lockdep) change every object: a copy would save
-        # nothing, and would make each change of the main build a full rebuild of it.
-        main_vmlinux = self.build_dir(main) / "vmlinux"
-        seeded = self.build_dir(v) / ".urtest-seeded-from"
-        if v.name and v.name != "debug" and main_vmlinux.exists() and (
-                self.config_stale(v) or not seeded.exists()
+        main_vmlinux = self.build_dir(kb.main) / "vmlinux"
+        seeded = self.build_dir(kb) / ".urtest-seeded-from"
+        if kb.seeded and main_vmlinux.exists() and (
+                self.config_stale(kb) or not seeded.exists()
                 or seeded.read_text() != str(main_vmlinux.stat().st_mtime_ns)):
-            steps.call("seed", f"{self.build_dir(v)} from {self.build_dir(main)}", self.seed, v,
-                       self.build_dir(main))
+            steps.call("seed", f"{self.build_dir(kb)} from {self.build_dir(kb.main)}", seed_build_dir,
+                       self.build_dir(kb.main), self.build_dir(kb))
             seeded.write_text(str(main_vmlinux.stat().st_mtime_ns))
-        if self.config_stale(v):
-            steps.logged("config", f"tinyconfig + {' + '.join(Path(f).name for f in v.fragments())}",
-                         logs / f"config{suffix}.log", self.configure, v)
-        targets = [a.image_target] + (["modules"] if modules and has_modules(self.build_dir(v)) else [])
-        steps.run("build", f"linux {self.version()} + user_root ({v.label}) in {self.build_dir(v)}",
-                  logs / f"build{suffix}.log", self.make(v, f"-j{self.s.jobs}", *targets), env=kmake_env())
-        return self.build_dir(v) / a.image
+        if self.config_stale(kb):
+            steps.logged("config", f"tinyconfig + {' + '.join(Path(f).name for f in self.fragments(kb))}",
+                         self.log("config", kb), self.configure, kb)
+        targets = [a.image_target] + (["modules"] if modules and has_modules(self.build_dir(kb)) else [])
+        steps.run("build", f"linux {self.version()} + user_root ({kb}) in {self.build_dir(kb)}",
+                  self.log("build", kb), self.make(kb, f"-j{self.s.jobs}", *targets), env=kmake_env())
+        return self.build_dir(kb) / a.image
 
-
-    def deb(self, v):
-        """The linux-image package of variant `v`, made by the kernel's own `make bindeb-pkg`
-        (after building it); returns its path. dpkg-buildpackage puts the packages next to the
-        build directory."""
+    def deb(self, kb):
+        """The linux-image package of `kb`, made by the kernel's own `make bindeb-pkg` (after
+        building it); returns its path. dpkg-buildpackage puts the packages next to the build
+        directory."""
         deps.install(("deb",))
-        self.build(v)
-        version = self.version()
-        out = self.build_dir(v).parent
-        for old in out.glob(f"linux-*_{version}-{v.name or 'main'}_*"):
+        self.build(kb)
+        # A Debian version has no "_": the package is told apart by its variant (and base).
+        pkgversion = f"{self.version()}-" + (kb.variant if kb.base == BASE else f"{kb.base}-{kb.variant}")
+        out = self.build_dir(kb).parent
+        for old in out.glob(f"linux-*_{pkgversion}_*"):
             old.unlink()
-        steps.run("deb", f"make bindeb-pkg ({v.label})", self.s.logs / f"deb-{v.name or 'main'}.log",
-                  self.make(v, f"-j{self.s.jobs}", f"KDEB_PKGVERSION={version}-{v.name or 'main'}",
-                            "bindeb-pkg"), env=kmake_env())
-        found = sorted(out.glob(f"linux-image-{version}_{version}-{v.name or 'main'}_*.deb"))
+        steps.run("deb", f"make bindeb-pkg ({kb})", self.log("deb", kb),
+                  self.make(kb, f"-j{self.s.jobs}", f"KDEB_PKGVERSION={pkgversion}", "bindeb-pkg"),
+                  env=kmake_env())
+        found = sorted(out.glob(f"linux-image-*_{pkgversion}_*.deb"))
         if not found:
             raise steps.StepFailed(f"bindeb-pkg made no linux-image package in {out}")
         return found[0]

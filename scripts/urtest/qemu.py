@@ -4,14 +4,15 @@
 A run fails on a missing or failed test, a plan that was not completed, a guest that did not
 finish (no DONE marker: it hung, crashed or timed out), a kernel "BUG:", "WARNING:", Oops,
 KASAN, UBSAN or lockdep report, a console line a cell expects that never came, or one that came
-more often than the cell allows. The verdict is written as JSON next to the console log.
+more often than the cell allows. run() returns the Verdict, with the parsed console in it:
+callers use that, not the log file; whoever keeps results on disk writes Verdict.to_json().
 """
 import json
 import os
 import re
 import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from . import arch as arches
@@ -29,7 +30,7 @@ class Boot:
     arch: str = "x86_64"
     initrd: Path | None = None
     disk: Path | None = None
-    cmdline: str = ""
+    cmdline: str = ""           # the whole kernel command line (cmdline() composes one)
     memory: str = "512M"
     cpus: int = 2
     timeout: int = 300
@@ -46,29 +47,49 @@ class Boot:
 
 @dataclass
 class Verdict:
+    """How a boot went: its results (ktap.Result, the console's and the boot's own checks), the
+    problems that fail it whatever its results, and the parsed console itself."""
     name: str
     ok: bool
     seconds: float
-    counts: dict
     problems: list
     results: list
-    kernel_errors: list
+    report: ktap.Report
     command: list
     accel: str
-    lists: dict = field(default_factory=dict)  # the guest's reported lists (protocol.LIST), by name
+    errors: list = field(default_factory=list)   # console line indices of kernel error reports
+
+    @property
+    def counts(self):
+        return {s: sum(r.status == s for r in self.results) for s in ("pass", "fail", "skip")}
+
+    @property
+    def kernel_errors(self):
+        return [self.report.lines[i] for i in self.errors]
+
+    @property
+    def lists(self):
+        """The guest's reported lists (protocol.LIST), by name."""
+        return self.report.lists
 
     def line(self):
         c = self.counts
-        failed = [r for r in self.results if r["status"] == "fail"]
+        failed = [r for r in self.results if r.status == "fail"]
         tail = "" if self.ok else " -- " + "; ".join(self.problems + [f"{len(failed)} failed"])
         return (f"[boot] {self.name}: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped"
                 f" ({self.accel}, {self.seconds:.1f}s){tail}")
 
+    def to_json(self):
+        return json.dumps({"name": self.name, "ok": self.ok, "seconds": self.seconds, "counts": self.counts,
+                           "problems": self.problems, "results": [asdict(r) for r in self.results],
+                           "kernel_errors": self.kernel_errors, "lists": self.lists,
+                           "command": self.command, "accel": self.accel}, indent=1)
 
-def kernel_cmdline(boot):
-    """The kernel command line: the serial console, a panic restarts (so QEMU exits), and the
-    boot's own words."""
-    return f"console={arches.get(boot.arch).console} panic=-1 oops=panic {boot.cmdline}".strip()
+
+def cmdline(arch, words=""):
+    """A whole kernel command line: the serial console, a panic restarts (so that QEMU exits,
+    with -no-reboot), and the boot's own words."""
+    return f"console={arches.get(arch).console} panic=-1 oops=panic {words}".strip()
 
 
 def command(boot):
@@ -78,7 +99,7 @@ def command(boot):
     if boot.bios:  # the firmware finds kernel, initramfs and command line on the disk
         cmd += ["-bios", str(boot.bios)]
     else:
-        cmd += ["-kernel", str(boot.kernel), "-append", kernel_cmdline(boot)]
+        cmd += ["-kernel", str(boot.kernel), "-append", boot.cmdline]
     if boot.initrd and not boot.bios:
         cmd += ["-initrd", str(boot.initrd)]
     if boot.disk:
@@ -88,7 +109,7 @@ def command(boot):
 
 def run(boot):
     """Boots, waits for QEMU to exit (the guest restarts with -no-reboot) or the timeout, and
-    returns the Verdict; the console is in boot.log and the verdict in boot.log + ".json"."""
+    returns the Verdict; the console is in boot.log."""
     cmd = command(boot)
     log = Path(boot.log)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -104,23 +125,24 @@ def run(boot):
             rc = proc.wait()
     elapsed = time.monotonic() - start
     report = ktap.parse(log.read_bytes().decode("utf-8", "replace"))
-    verdict = judge(boot, report, timed_out, rc, elapsed)
-    verdict.command = cmd
-    Path(str(log) + ".json").write_text(json.dumps(asdict(verdict), indent=1))
-    return verdict
+    return replace(judge(boot, report, timed_out, rc, elapsed), command=cmd)
+
+
+def _check(name, passed, line):
+    """A result of the boot's own checks (not the guest's), at a console line."""
+    return ktap.Result(name=name, status="pass" if passed else "fail", line=line)
 
 
 def judge(boot, report, timed_out, rc, elapsed):
     problems = list(report.problems)
-    results = [asdict(r) for r in report.results]
+    results = [replace(r) for r in report.results]
     errors = report.kernel_errors
+    end = len(report.lines) - 1
     panicked = False
     if boot.expect_panic:
         # The expected panic, and its end marker, are not errors; anything else still is.
         panicked = any(re.search(boot.expect_panic, text) for _, text in report.kernel)
-        results.append({"name": f"the kernel panics: /{boot.expect_panic}/",
-                        "status": "pass" if panicked else "fail", "line": len(report.lines) - 1,
-                        "suite": "", "reason": ""})
+        results.append(_check(f"the kernel panics: /{boot.expect_panic}/", panicked, end))
         errors = [i for i in errors if "Kernel panic - not syncing" not in report.lines[i]]
     if timed_out:
         problems.insert(0, f"timed out after {boot.timeout} s")
@@ -130,38 +152,31 @@ def judge(boot, report, timed_out, rc, elapsed):
         problems.append(f"{len(errors)} kernel error report(s)")
     for pattern in boot.expect_console:  # kernel messages: only kernel lines count
         hit = next((i for i, text in report.kernel if re.search(pattern, text)), None)
-        results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
-                        "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
+        results.append(_check(f"console shows /{pattern}/", hit is not None, end if hit is None else hit))
     for pattern, most in boot.console_max:  # kernel messages that must not flood the console
         hits = [i for i, text in report.kernel if re.search(pattern, text)]
         name = f"console shows /{pattern}/ at most {most} times"
         ok = len(hits) <= most
-        results.append({"name": name if ok else f"{name} (it did {len(hits)} times)",
-                        "status": "pass" if ok else "fail",
-                        "line": len(report.lines) - 1 if ok else hits[most], "suite": "", "reason": ""})
+        results.append(_check(name if ok else f"{name} (it did {len(hits)} times)", ok, end if ok else hits[most]))
     for pattern in boot.expect_output:  # userspace lines (joined up again), or any other
         hit = next((i for i, text in [*report.user, *enumerate(report.lines)] if re.search(pattern, text)), None)
-        results.append({"name": f"console shows /{pattern}/", "status": "pass" if hit is not None else "fail",
-                        "line": len(report.lines) - 1 if hit is None else hit, "suite": "", "reason": ""})
+        results.append(_check(f"console shows /{pattern}/", hit is not None, end if hit is None else hit))
     for r in results:  # an expected failure passes; a pass where it must fail fails
-        if any(r["name"] == x or r["name"].startswith(x + " ") for x in boot.xfail):
-            r["status"], r["name"] = ("pass", r["name"] + " (fails, as it must here)") \
-                if r["status"] == "fail" else ("fail", r["name"] + " (must fail here)")
-    reported = [r["name"] for r in results]
+        if any(r.name == x or r.name.startswith(x + " ") for x in boot.xfail):
+            r.status, r.name = ("pass", r.name + " (fails, as it must here)") \
+                if r.status == "fail" else ("fail", r.name + " (must fail here)")
+    reported = [r.name for r in results]
     for name in boot.require:  # a result may add its details after the name
         if not any(r == name or r.startswith(name + " ") for r in reported):
-            results.append({"name": f"{name} (never reported)", "status": "fail",
-                            "line": len(report.lines) - 1, "suite": "", "reason": ""})
-    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "skip")}
-    ok = not problems and counts["fail"] == 0
-    return Verdict(boot.name, ok, round(elapsed, 1), counts, problems, results,
-                   [report.lines[i] for i in errors], [], boot.accel, dict(report.lists))
+            results.append(_check(f"{name} (never reported)", False, end))
+    ok = not problems and not any(r.status == "fail" for r in results)
+    return Verdict(boot.name, ok, round(elapsed, 1), problems, results, report, [], boot.accel, list(errors))
 
 
 def explain(boot, verdict):
     """The console lines that show why a boot failed: kernel reports with context, the lines
     before each failed test, and the end of the console."""
-    lines = Path(boot.log).read_bytes().decode("utf-8", "replace").splitlines()
+    lines = verdict.report.lines
     out = [f"    console: {boot.log}"]
     shown = set()
 
@@ -171,12 +186,11 @@ def explain(boot, verdict):
                 shown.add(j)
                 out.append("    | " + lines[j].rstrip())
 
-    errors = [i for i, l in enumerate(lines) if l in verdict.kernel_errors]
-    for i in errors:
+    for i in verdict.errors:
         show(i - 3, i + 25)
     for r in verdict.results:
-        if r["status"] == "fail":
-            show(r["line"] - 15, r["line"] + 1)
+        if r.status == "fail":
+            show(r.line - 15, r.line + 1)
     if verdict.problems:
         out.append("    | ... end of the console:")
         show(len(lines) - 30, len(lines))

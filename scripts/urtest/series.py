@@ -369,3 +369,9 @@ def read_patches(patches):
         files = {m.group(1): None for m in re.finditer(r"^diff --git a/(\S+) b/", diff, re.M)}
         result.append((subject, body, list(files)))
     return result
+
+
+def commit_date():
+    """The date the patches carry: that of the repository's last commit, so they are reproducible."""
+    res = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%aI"], capture_output=True, text=True)
+    return res.stdout.strip() or "2026-01-01T00:00:00Z"

@@ -45,10 +45,14 @@ class Settings:
     def tree(self):
         return self.tree_home / "src"
 
-    def build_dir(self, variant="", arch="x86_64"):
-        """The build directory of a kernel variant, outside git, next to the tree."""
-        name = "build" + (f"-{arch}" if arch != "x86_64" else "") + (f"-{variant}" if variant else "")
-        return self.tree_home / name
+    def build_dir(self, name):
+        """A build directory, outside git, next to the tree: build-NAME, where NAME is a
+        builds.KernelBuild's name (or another configuration's, such as the BSP check's)."""
+        return self.tree_home / f"build-{name}"
+
+    def guest_dir(self, name):
+        """The guest images of the kernel build named NAME (builds.KernelBuild.guest)."""
+        return self.out / f"guest-{name}"
 
     @property
     def logs(self):

@@ -16,7 +16,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import ktap, protocol, qemu, steps
+from . import protocol, qemu, steps
 
 CMDLINE = "user_root kunit.enable=0"
 
@@ -26,10 +26,10 @@ REPORT = re.compile(r"^# soak: (\d+) and (\d+) module requests until the switch;
                     r"running across it$")
 
 
-def helpers_across_pivot(console):
+def helpers_across_pivot(report):
     """How many usermode helpers were running from the old root when PID 1 pivoted away from
-    it, by the guest's report; 0 without one."""
-    m = next((m for _, text in ktap.parse(console).user for m in [REPORT.match(text)] if m), None)
+    it, by the guest's report in a parsed console (ktap.Report); 0 without one."""
+    m = next((m for _, text in report.user for m in [REPORT.match(text)] if m), None)
     return int(m.group(3)) if m else 0
 
 
@@ -37,7 +37,7 @@ def boot(kernel_image, guest, cpus, i, out, accel):
     """The qemu.Boot of soak boot `i` on `cpus` vCPUs."""
     return qemu.Boot(
         name=f"soak {i:03d}, {cpus} vCPUs", kernel=kernel_image, initrd=guest.path("soak"),
-        cmdline=CMDLINE, cpus=cpus, timeout=300, accel=accel,
+        cmdline=qemu.cmdline("x86_64", CMDLINE), cpus=cpus, timeout=300, accel=accel,
         log=out / f"{cpus}cpu-{i:03d}.log",
         expect_console=[rf"smp: Brought up 1 node, {cpus} CPUs"],
         expect_output=[r"^# soak: [1-9]\d* and [1-9]\d* module requests until the switch; \d+ helper"],
@@ -57,7 +57,7 @@ def run(settings, kernel_image, guest, boots, cpus_list=(2, 4), accel="tcg", job
         cpus, i = job
         b = boot(kernel_image, guest, cpus, i, out, accel)
         verdict = qemu.run(b)
-        return cpus, b, verdict, helpers_across_pivot(b.log.read_text(errors="replace")) > 0
+        return cpus, b, verdict, helpers_across_pivot(verdict.report) > 0
 
     per_cpus = {cpus: {"boots": 0, "failed": [], "seconds": 0.0, "helper_across_pivot": 0}
                 for cpus in cpus_list}

@@ -6,7 +6,9 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from urtest import check, ktap, matrix, qemu
+from urtest import check, distro, ktap, matrix, protocol, qemu
+from urtest.builds import KernelBuild
+from urtest.settings import Settings
 
 DATA = Path(__file__).parent / "test_data"
 
@@ -178,3 +180,70 @@ class SameLists(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CellBoot(unittest.TestCase):
+    """Every cell, a Debian one included, boots through check.cell_boot, which takes the whole
+    command line from the cell (matrix.Cell.kernel_cmdline) and nowhere else."""
+    CELLS = matrix.parse("""
+[[cell]]
+name = "initramfs, user_root"
+image = "initramfs"
+cmdline = "user_root"
+expect = "on"
+debug = true
+
+[[cell]]
+name = "Debian, dracut, user_root"
+kernel = "distro"
+distro = "dracut"
+memory = "1G"
+cmdline = "user_root"
+expect = "on"
+""")
+
+    def kernels(self):
+        guest = mock.Mock(dir=Path("/g"), path=lambda image: Path(f"/g/{image}.img"))
+        system = distro.System(version="6.12.0", kernel=Path("/d/vmlinuz"), disk=Path("/d/disk.img"),
+                               initrds={"dracut": Path("/d/dracut.img")})
+        return mock.Mock(images={KernelBuild(): Path("/k/bzImage"), KernelBuild("debug"): Path("/k/debug"),
+                                 KernelBuild("distro"): Path("/k/distro")},
+                         guests={KernelBuild(): guest, KernelBuild("debug"): guest}, system=system)
+
+    def boot(self, cell, debug=False):
+        s = Settings(cache=Path("/c"), out=Path("/o"), jobs=1, ksrc=None, accel="tcg")
+        return check.cell_boot(cell, self.kernels(), Path("/o/boot/x.log"), s, debug)
+
+    def test_the_command_line_is_the_cells_whole_one(self):
+        plain, debian = self.CELLS
+        for cell, debug in ((plain, False), (plain, True), (debian, False)):
+            with self.subTest(cell.name, debug=debug):
+                b = self.boot(cell, debug)
+                self.assertEqual(b.cmdline, cell.kernel_cmdline(debug))
+                cmd = qemu.command(b)
+                self.assertEqual(cmd[cmd.index("-append") + 1], cell.kernel_cmdline(debug))
+        self.assertEqual(plain.kernel_cmdline(), "console=ttyS0 panic=-1 oops=panic user_root UR_EXPECT=on")
+        self.assertIn(" acpi=noirq ", plain.kernel_cmdline(debug=True))
+
+    def test_the_debug_run_boots_the_debug_kernel(self):
+        plain, _ = self.CELLS
+        self.assertEqual(self.boot(plain).kernel, Path("/k/bzImage"))
+        self.assertEqual(self.boot(plain, debug=True).kernel, Path("/k/debug"))
+        self.assertEqual(self.boot(plain, debug=True).timeout, 4 * plain.timeout)
+
+    def test_a_debian_cell_boots_the_installed_kernel_and_its_initramfs(self):
+        _, debian = self.CELLS
+        b = self.boot(debian)
+        self.assertEqual((b.kernel, b.initrd, b.disk, b.memory),
+                         (Path("/d/vmlinuz"), Path("/d/dracut.img"), Path("/d/disk.img"), "1G"))
+        self.assertEqual(b.cmdline, f"console=ttyS0 panic=-1 oops=panic user_root root=UUID={distro.ROOT_UUID} "
+                                    "ro UR_GENERATOR=dracut")
+        self.assertEqual(b.require, protocol.REQUIRED["distro"])
+
+    def test_a_debian_cell_without_its_initramfs_is_refused(self):
+        _, debian = self.CELLS
+        kernels = self.kernels()
+        kernels.system = distro.System(version="", kernel=None, disk=Path("/d/disk.img"))
+        s = Settings(cache=Path("/c"), out=Path("/o"), jobs=1, ksrc=None, accel="tcg")
+        with self.assertRaises(check.steps.StepFailed):
+            check.cell_boot(debian, kernels, Path("/o/boot/x.log"), s)

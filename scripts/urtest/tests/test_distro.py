@@ -179,36 +179,6 @@ class Keys(unittest.TestCase):
         self.assertEqual(distro.BALLAST_MIB, 32)
 
 
-class Boot(unittest.TestCase):
-    SYSTEM = distro.System(version="6.12.0", kernel=Path("/k/vmlinuz"),
-                           initrds={"initramfs-tools": Path("/k/it.img"), "dracut": Path("/k/dr.img")},
-                           disk=Path("/k/disk.img"))
-
-    def test_command_line(self):
-        u = distro.ROOT_UUID
-        self.assertEqual(distro.cmdline(u, "dracut", True), f"user_root root=UUID={u} ro UR_GENERATOR=dracut")
-        self.assertEqual(distro.cmdline(u, "initramfs-tools", False),
-                         f"root=UUID={u} ro UR_GENERATOR=initramfs-tools")
-        # Without an initramfs nothing can resolve UUID=: the kernel mounts the device itself.
-        self.assertEqual(distro.cmdline(u, None, True), "user_root root=/dev/vda ro UR_GENERATOR=none")
-
-    def test_boot_has_what_qemu_needs(self):
-        b = distro.boot(self.SYSTEM, "dracut", True, "/tmp/log")
-        self.assertEqual((b.kernel, b.initrd, b.disk), (Path("/k/vmlinuz"), Path("/k/dr.img"), Path("/k/disk.img")))
-        self.assertEqual((b.memory, b.cpus), ("1G", 2))
-        self.assertEqual(b.require, distro.RESULTS)
-        self.assertIn("root=UUID=", b.cmdline)
-        self.assertEqual(distro.boot(self.SYSTEM, None, False, "/tmp/log", kernel="/x/bzImage").kernel,
-                         Path("/x/bzImage"))
-
-    def test_a_generator_without_an_image_is_refused(self):
-        bare = distro.System(version="", kernel=None, disk=Path("/k/disk.img"))
-        with self.assertRaises(distro.steps.StepFailed):
-            distro.boot(bare, "dracut", True, "/tmp/log")
-        with self.assertRaises(distro.steps.StepFailed):
-            distro.boot(bare, None, True, "/tmp/log")
-
-
 class Guest(unittest.TestCase):
     SCRIPT = distro.GUEST / "user_root-test.sh"
 
@@ -219,7 +189,7 @@ class Guest(unittest.TestCase):
     def test_script_reports_what_the_host_requires(self):
         text = self.SCRIPT.read_text()
         names = re.findall(r'^result \$\? "(\w+)"$', text, re.M)
-        self.assertEqual(names, distro.RESULTS)
+        self.assertEqual(names, protocol.REQUIRED["distro"])
         self.assertIn(f'echo "1..{len(names)}"', text)
         self.assertIn(f'echo "{protocol.DONE}"', text)
         self.assertIn(distro.GENERATOR_VAR.lower() + "=*", text)

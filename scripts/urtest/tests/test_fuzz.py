@@ -2,7 +2,7 @@
 """The fuzzing cases: reproducible, varied, and read back as the kernel's rules say."""
 import unittest
 
-from urtest import cpio, fuzz, qemu
+from urtest import cpio, fuzz, ktap, qemu
 
 
 class Cases(unittest.TestCase):
@@ -47,22 +47,22 @@ class Cases(unittest.TestCase):
 
 class Outcome(unittest.TestCase):
     def test_classes(self):
-        self.assertEqual(fuzz.outcome("[    0.5] Initramfs unpacking failed: junk within compressed archive\n"),
+        self.assertEqual(fuzz.outcome(ktap.parse("[    0.5] Initramfs unpacking failed: junk within compressed archive\n")),
                          ("error", "junk within compressed archive"))
-        self.assertEqual(fuzz.outcome("# fuzz: tree " + "a" * 64 + " 12 entries\n"), ("tree", "a" * 64))
-        self.assertEqual(fuzz.outcome("[    1.0] Kernel panic - not syncing: No working init found.\n"),
+        self.assertEqual(fuzz.outcome(ktap.parse("# fuzz: tree " + "a" * 64 + " 12 entries\n")), ("tree", "a" * 64))
+        self.assertEqual(fuzz.outcome(ktap.parse("[    1.0] Kernel panic - not syncing: No working init found.\n")),
                          ("no-init", ""))
         # A userspace line that looks like an error is not the kernel's.
-        self.assertEqual(fuzz.outcome("Initramfs unpacking failed: x\n"), ("none", ""))
+        self.assertEqual(fuzz.outcome(ktap.parse("Initramfs unpacking failed: x\n")), ("none", ""))
 
     def test_a_report_a_kernel_line_broke_into_still_counts(self):
         tree = "7c419f6193a522a9b90fbf636e6e809b482430c668cbbdb872ba5d7c74ecd18c"
         console = (f"[    0.88] Run /init as init process\n# fuzz: tree {tree[:20]}[    1.557149] input: "
                    f"ImExPS/2 Generic Explorer Mouse\n{tree[20:]} 13 entries\n# user_root: guest done\n")
-        self.assertEqual(fuzz.outcome(console), ("tree", tree))
+        self.assertEqual(fuzz.outcome(ktap.parse(console)), ("tree", tree))
 
     def test_a_boot_without_an_outcome_is_a_failure(self):
-        v = qemu.Verdict("b", True, 1.0, {}, [], [], [], [], "tcg")
+        v = qemu.Verdict("b", True, 1.0, [], [], ktap.parse(""), [], "tcg")
         self.assertEqual(fuzz.crashed(v, ("none", "")), ["no outcome on the console"])
         self.assertEqual(fuzz.crashed(v, ("tree", "ab")), [])
 

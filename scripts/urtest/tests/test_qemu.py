@@ -21,7 +21,7 @@ class Verdict(unittest.TestCase):
     def test_a_program_that_never_reported_fails_the_boot(self):
         v = judge("pass.log", require=["selftests: user_root: user_root_test"])
         self.assertFalse(v.ok)
-        self.assertEqual([r["name"] for r in v.results if r["status"] == "fail"],
+        self.assertEqual([r.name for r in v.results if r.status == "fail"],
                          ["selftests: user_root: user_root_test (never reported)"])
 
     def test_a_missing_console_line_fails_the_boot(self):
@@ -55,10 +55,10 @@ class Verdict(unittest.TestCase):
     def test_an_expected_failure_must_fail(self):
         v = judge("pass.log", require=["global.mount_tree"], xfail=["global.mount_tree"])
         self.assertFalse(v.ok)
-        self.assertIn("global.mount_tree (must fail here)", [r["name"] for r in v.results if r["status"] == "fail"])
+        self.assertIn("global.mount_tree (must fail here)", [r.name for r in v.results if r.status == "fail"])
         v = judge("fail.log", xfail=["global.mount_tree"])
         self.assertIn("global.mount_tree (fails, as it must here)",
-                      [r["name"] for r in v.results if r["status"] == "pass"])
+                      [r.name for r in v.results if r.status == "pass"])
 
     def flooded(self, named, summary=True, user=0):
         """pass.log with the unpacker's lines of the hostile archive after "Unpacking initramfs":
@@ -82,9 +82,9 @@ class Verdict(unittest.TestCase):
     def test_a_bounded_kernel_message_passes_up_to_its_bound(self):
         text, _ = self.flooded(protocol.CREATE_NAMED, user=30)
         v = self.judge_flood(text)
-        self.assertTrue(v.ok, [r for r in v.results if r["status"] == "fail"])
+        self.assertTrue(v.ok, [r for r in v.results if r.status == "fail"])
         self.assertIn(f"console shows /{protocol.MESSAGES['create_named']}/ at most {protocol.CREATE_NAMED} times",
-                      [r["name"] for r in v.results if r["status"] == "pass"])
+                      [r.name for r in v.results if r.status == "pass"])
 
     def test_a_flood_of_a_bounded_kernel_message_fails_the_boot(self):
         for named in (protocol.CREATE_NAMED + 1, protocol.UNCREATABLE):
@@ -92,11 +92,11 @@ class Verdict(unittest.TestCase):
                 text, first = self.flooded(named, summary=False)
                 v = self.judge_flood(text)
                 self.assertFalse(v.ok)
-                [failed] = [r for r in v.results if r["status"] == "fail" and " at most " in r["name"]]
-                self.assertTrue(failed["name"].endswith(f"at most {protocol.CREATE_NAMED} times (it did {named} times)"),
-                                failed["name"])
+                [failed] = [r for r in v.results if r.status == "fail" and " at most " in r.name]
+                self.assertTrue(failed.name.endswith(f"at most {protocol.CREATE_NAMED} times (it did {named} times)"),
+                                failed.name)
                 # It points at the first line too many, for the explanation to show.
-                self.assertEqual(failed["line"], first + protocol.CREATE_NAMED)
+                self.assertEqual(failed.line, first + protocol.CREATE_NAMED)
 
     def test_the_count_of_the_rest_must_be_the_exact_one(self):
         text, _ = self.flooded(protocol.CREATE_NAMED)
@@ -105,14 +105,15 @@ class Verdict(unittest.TestCase):
         self.assertFalse(self.judge_flood(self.flooded(protocol.CREATE_NAMED, summary=False)[0]).ok)
 
     def test_command_line_carries_console_and_panic_settings(self):
-        cmd = qemu.command(qemu.Boot(name="t", kernel=Path("k"), log=Path("l"), cmdline="user_root",
+        cmd = qemu.command(qemu.Boot(name="t", kernel=Path("k"), log=Path("l"), cmdline=qemu.cmdline("x86_64", "user_root"),
                                      initrd=Path("i.img"), cpus=2))
         self.assertEqual(cmd[cmd.index("-append") + 1], "console=ttyS0 panic=-1 oops=panic user_root")
         self.assertEqual(cmd[cmd.index("-smp") + 1], "2")
         self.assertIn("-no-reboot", cmd)
 
     def test_an_arm64_boot_uses_the_virt_board_and_its_serial_port(self):
-        cmd = qemu.command(qemu.Boot(name="t", kernel=Path("Image"), log=Path("l"), arch="aarch64"))
+        cmd = qemu.command(qemu.Boot(name="t", kernel=Path("Image"), log=Path("l"), arch="aarch64",
+                                     cmdline=qemu.cmdline("aarch64")))
         self.assertEqual(cmd[0], "qemu-system-aarch64")
         self.assertTrue(cmd[cmd.index("-M") + 1].startswith("virt,"))
         self.assertTrue(cmd[cmd.index("-append") + 1].startswith("console=ttyAMA0 "))

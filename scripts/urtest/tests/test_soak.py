@@ -2,7 +2,7 @@
 """The soak's reading of a console: how many usermode helpers ran across PID 1's pivot."""
 import unittest
 
-from urtest import soak
+from urtest import ktap, soak
 
 REPORT = "# soak: 3 and 4 module requests until the switch; 2 helper(s) running across it"
 
@@ -10,10 +10,10 @@ REPORT = "# soak: 3 and 4 module requests until the switch; 2 helper(s) running 
 class SoakTest(unittest.TestCase):
     def test_the_guest_report_gives_the_helpers_across_the_pivot(self):
         console = f"ok 1 pid1_pivot_root\n[    1.2] something\n{REPORT}\nok 3 old_root_memory_returned\n"
-        self.assertEqual(soak.helpers_across_pivot(console), 2)
+        self.assertEqual(soak.helpers_across_pivot(ktap.parse(console)), 2)
 
     def test_no_report_means_none(self):
-        self.assertEqual(soak.helpers_across_pivot("ok 1 pid1_pivot_root\n"), 0)
+        self.assertEqual(soak.helpers_across_pivot(ktap.parse("ok 1 pid1_pivot_root\n")), 0)
 
     def test_the_boot_requires_requests_from_both_loops(self):
         import re
