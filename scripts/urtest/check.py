@@ -27,8 +27,8 @@ RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root
                   str(p.relative_to(REPO)) for p in (TESTING / "modules").glob("*.rs"))
 RUST_CRATES = ["tools/testing/selftests/user_root/rust", "tools/testing/user_root/vm",
                "tools/testing/user_root/unit"]
-# checkpatch findings accepted in a patch (by the start of its subject), with the reason; the
-# README lists them. Everything else fails the check.
+# checkpatch findings accepted in a patch (by the start of its subject), with the reason;
+# tools/testing/user_root/README.md lists them. Everything else fails the check.
 CHECKPATCH_ACCEPTED = {
     "selftests: user_root:": {
         "REPEATED_WORD": "mountinfo lines in the Rust tests' data, whose fstype and source are "

@@ -62,7 +62,8 @@ class Settings:
 
 
 def kmake_vars():
-    """The make variables of every kernel build (see ../shared/toolchain.md in the README)."""
+    """The make variables of every kernel build: LLVM 19 and Debian's Rust toolchain, as `make deps`
+    installs it (README.md, "The Rust toolchain")."""
     return ["LOCALVERSION=", "LLVM=-19", "CLIPPY=1", "RUSTC=/usr/bin/rustc", "RUSTDOC=/usr/bin/rustdoc",
             f"BINDGEN={Path.home() / '.cargo/bin/bindgen'}", "CLIPPY_DRIVER=/usr/bin/clippy-driver"]
 
