@@ -11,7 +11,7 @@ export KSRC OUT CACHE JOBS UR_ACCEL
 
 URTEST := PYTHONPATH=$(CURDIR)/scripts python3 -m urtest
 
-.PHONY: help demo check check-debug check-arch fuzz soak debian-config bench bsp patches kernel guest deps refresh matrix clean
+.PHONY: help demo check check-debug check-arch check-distro fuzz soak debian-config bench bsp patches kernel guest deps refresh matrix clean
 
 help:
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,9 @@ check-debug: ## the debug cells and the fuzzing cases on a KASAN + lockdep kerne
 
 check-arch: ## the cells of the architectures beyond make check's (riscv64)
 	@$(URTEST) check --arch
+
+check-distro: ## the Debian cells beyond make check's (Debian 12)
+	@$(URTEST) check --distro
 
 fuzz: ## N=1000 archives from SEED=0 on stock and user_root (DEBUG=1: KASAN kernel)
 	@$(URTEST) fuzz -n $(or $(N),1000) --seed $(or $(SEED),0) $(if $(DEBUG),--debug)

@@ -49,6 +49,8 @@ def cmd_boot(s, args):
     kb = cell.build(debug)
     kernels.image(kb)
     kernels.guest(kb)
+    if cell.distro:
+        kernels.system(cell.release, kb)
     boot = check.cell_boot(cell, kernels, s.out / ("boot-debug" if debug else "boot") / f"{cell.slug}.log", s, debug)
     verdict = check.boot_and_say(boot)
     for name in cell.same_lists:  # compared with the same_as cell's by `make check`, not here
@@ -59,7 +61,7 @@ def cmd_boot(s, args):
 
 
 def cmd_check(s, args):
-    return check.Check(s, "check-debug" if args.debug else "check-arch" if args.arch else "check").run()
+    return check.Check(s, make_target(args)).run()
 
 
 def cmd_demo(s, args):
@@ -72,7 +74,7 @@ def cmd_bench(s, args):
 
 
 def cmd_debian_config(s, args):
-    return debian_config.run(s)
+    return max(debian_config.run(s, release) for release in debian_config.RELEASES)
 
 
 def cmd_bsp(s, args):
@@ -151,6 +153,7 @@ def main(argv=None):
     p = sub.add_parser("check", help="run every test")
     p.add_argument("--debug", action="store_true", help="the debug cells on the KASAN + lockdep kernel")
     p.add_argument("--arch", action="store_true", help="the cells of the other architectures (riscv64)")
+    p.add_argument("--distro", action="store_true", help="the Debian cells beyond make check's")
     sub.add_parser("demo", help="build, boot with and without user_root, show pivot_root")
     p = sub.add_parser("bench", help="boot-time and memory cost of user_root (out/bench)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
@@ -179,7 +182,7 @@ def main(argv=None):
         steps.say(f"error: {err}")
         return 1
     target = make_target(args)
-    if target and target not in ("check", "check-debug", "check-arch"):  # a check records it
+    if target and target not in matrix.RUNS:  # a check records it
         steps.say(readme.compare(target, time.monotonic() - t0)[1])
     return rc
 
@@ -187,7 +190,8 @@ def main(argv=None):
 def make_target(args):
     """The make target that ran this command as the README times it, or None (other options)."""
     if args.cmd == "check":
-        return "check-debug" if args.debug else "check-arch" if args.arch else "check"
+        return "check-debug" if args.debug else "check-arch" if args.arch else "check-distro" if args.distro \
+            else "check"
     if args.cmd in ("fuzz", "soak"):
         return args.cmd if args.n == {"fuzz": 1000, "soak": 200}[args.cmd] and not getattr(args, "debug", False) \
             and getattr(args, "seed", 0) == 0 else None

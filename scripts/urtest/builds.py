@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import arch as arches
-from .settings import REPO, SELFTESTS
+from .settings import BASE, REPO, SELFTESTS
 
 CONFIG_DIR = REPO / "scripts/config"
 
-# The tree the series is applied to: Debian's linux-source-6.12 of this machine, or the 6.12.y
-# tree that KSRC= names (settings.Settings.tree).
-BASE = "6.12"
+# The trees the series is applied to, by name: BASE is this run's, Debian's linux-source-6.12 of
+# this machine or the 6.12.y tree that KSRC= names (settings.Settings.tree); the others are the
+# linux-source-6.12 of a Debian release, from its archive (kernel.Kernel makes the tree).
+BASES = {BASE: "this machine's linux-source-6.12 (or KSRC=)",
+         "trixie": "Debian 13's linux-source-6.12"}
 
 # Every variant, and the fragments it adds to the main kernel's (tinyconfig + the selftests'
 # config + the VM's options). "builtin" adds the guest's own archive (builtin.config, which the
@@ -46,6 +48,8 @@ class KernelBuild:
             raise ValueError(f"unknown kernel variant {self.variant!r}; one of {', '.join(VARIANTS)}")
         if self.arch not in arches.ARCHES:
             raise ValueError(f"unknown architecture {self.arch!r}; one of {', '.join(arches.ARCHES)}")
+        if self.base not in BASES:
+            raise ValueError(f"unknown base {self.base!r}; one of {', '.join(BASES)}")
         if self.variant in X86_ONLY and self.arch != "x86_64":
             raise ValueError(f"the {self.variant} kernel is built for x86_64 only")
 

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from . import arch as arches
-from . import bsp, debian_config, deps, distro, fuzz, images, kernel, matrix, protocol, qemu, readme, series, soak, steps
-from .builds import KernelBuild
-from .settings import REPO, TESTING, kmake_env, kmake_vars
+from . import archive, bsp, debian_config, deps, distro, fuzz, images, kernel, matrix, protocol, qemu, readme, series, soak, steps
+from .builds import BASES, KernelBuild
+from .settings import BASE, REPO, TESTING, kmake_env, kmake_vars
 
 RUST_FILES = ["fs/user_root/user_root.rs", "fs/user_root/boot.rs", "fs/user_root/param.rs",
               "fs/user_root/null_root.rs", "rust/kernel/fs.rs", "rust/kernel/fs/sb.rs",
@@ -87,7 +87,8 @@ class Kernels:
         self.s, self.k, self.build_guests = settings, k, build_guests
         self.images = {}   # KernelBuild -> boot image
         self.guests = {}   # KernelBuild (a guest build) -> images.Guest
-        self.system = None  # the Debian system (distro.System), once the distro kernel is built
+        self.systems = {}  # Debian release -> its system (distro.System) with the distro kernel
+        self.debs = {}     # KernelBuild -> its linux-image package
 
     def image(self, kb):
         if kb not in self.images:
@@ -98,11 +99,18 @@ class Kernels:
             if kb.variant == "builtin":
                 self.guest(kb)
             self.images[kb] = self.k.build(kb)
-            if kb.variant == "distro":
-                # The Debian system, with the modular kernel installed from its package.
-                self.system = distro.build(self.s, self.k.deb(kb),
-                                           kselftest=self.guest(kb.main).programs / "kselftest")
         return self.images[kb]
+
+    def system(self, release, kb=KernelBuild("distro")):
+        """The Debian system of a release, with the modular kernel `kb` installed from its
+        package (make bindeb-pkg) by Debian's own tools."""
+        if release not in self.systems:
+            self.image(kb)
+            if kb not in self.debs:
+                self.debs[kb] = self.k.deb(kb)
+            self.systems[release] = distro.build(self.s, self.debs[kb], release,
+                                                 kselftest=self.guest(kb.main).programs / "kselftest")
+        return self.systems[release]
 
     def guest(self, kb):
         g = kb.guest
@@ -123,7 +131,8 @@ def build_order(kb):
 
 
 class Check:
-    """One run: `make check`, `make check-debug` or `make check-arch` (a cell's run_by)."""
+    """One run: `make check`, `make check-debug`, `make check-arch` or `make check-distro` (a
+    cell's run_by, matrix.RUNS)."""
 
     def __init__(self, settings, run="check"):
         self.s = settings
@@ -165,7 +174,7 @@ class Check:
         """The kernel builds this run boots: the cells', and the x86_64 kernel that the lints,
         the soak and the fuzzing use (the debug kernel on check-debug)."""
         wanted = {c.build(self.debug) for c in cells}
-        if self.run_name != "check-arch":
+        if self.run_name in ("check", "check-debug"):
             wanted.add(KernelBuild("debug" if self.debug else "main"))
         return sorted(wanted, key=build_order)
 
@@ -190,6 +199,11 @@ class Check:
                 # One kernel's failure leaves the others' results standing.
                 self.record("setup", f"build ({kb})", "fail", err)
                 self.kernels.images.pop(kb, None)
+        for release in sorted({c.release for c in cells if c.distro}):
+            try:
+                self.kernels.system(release)
+            except (steps.StepFailed, subprocess.CalledProcessError) as err:
+                self.record("setup", f"the Debian {release} system", "fail", err)
 
     def prefixes(self):
         """Every prefix of the series builds. Done before the full build, in the same tree and
@@ -273,6 +287,9 @@ class Check:
             self.record("patches", f"{n} patches apply with git am; every commit is the series'", "pass")
         except steps.StepFailed as err:
             self.record("patches", "patches apply with git am; every commit is the series'", "fail", err)
+        for base in BASES:
+            if base != BASE:
+                self.patches_on(base, patches, date)
         for p in patches:
             log = self.s.logs / f"checkpatch-{p.stem}.log"
             res = subprocess.run(["perl", "scripts/checkpatch.pl", "--no-tree", "--strict", "--show-types",
@@ -288,6 +305,19 @@ class Check:
                 self.record("checkpatch", p.name, "pass", f"accepted: {note}" if note else "")
             else:
                 self.record("checkpatch", p.name, "fail", " ".join(left[:5]) or f"see {log}")
+
+    def patches_on(self, base, patches, date):
+        """The same patches on another base tree (builds.BASES): git am must give, commit by
+        commit, the series as it applies to that tree."""
+        k = kernel.Kernel(self.s, base)
+        name = f"{len(patches)} patches apply with git am to {BASES[base]}; every commit is the series'"
+        try:
+            steps.call("verify", f"the pristine tree of {BASES[base]}", k.prepare_tree)
+            n = steps.call("verify", f"git am onto pristine {k.version()} ({k.source()}) gives each commit's tree",
+                           k.series().verify, patches, date)
+            self.record("patches", name.replace(f"{len(patches)} patches", f"{n} patches"), "pass", k.source())
+        except (steps.StepFailed, subprocess.CalledProcessError) as err:
+            self.record("patches", name, "fail", err)
 
     def lint(self):
         res = subprocess.run(["rustfmt", "--check", "--edition", "2021", "--config-path",
@@ -316,14 +346,18 @@ class Check:
 
     def debian_config(self):
         """Debian's own configuration with the series keeps RUST and USER_ROOT, and what the
-        series touches builds in it without a warning (make debian-config)."""
-        try:
-            rc = debian_config.run(self.s)
-            report = (self.s.out / "debian-config/report.txt").read_text().splitlines()
-            self.record("debian-config", "RUST and USER_ROOT stay on in Debian's config; the series' objects "
-                        "build without a warning", "pass" if rc == 0 else "fail", report[-1])
-        except steps.StepFailed as err:
-            self.record("debian-config", "RUST and USER_ROOT stay on in Debian's config", "fail", err)
+        series touches builds in it without a warning (make debian-config): this machine's
+        release's configuration, and Debian 13's on its own source."""
+        for release in debian_config.RELEASES:
+            name = f"Debian {release or archive.host_release()}"
+            try:
+                rc = debian_config.run(self.s, release)
+                report = (debian_config.report_dir(self.s, release) / "report.txt").read_text().splitlines()
+                self.record("debian-config", f"RUST and USER_ROOT stay on in {name}'s config; the series' "
+                            "objects build without a warning", "pass" if rc == 0 else "fail",
+                            f"{report[0]} | {report[-1]}")
+            except (steps.StepFailed, subprocess.CalledProcessError) as err:
+                self.record("debian-config", f"RUST and USER_ROOT stay on in {name}'s config", "fail", err)
 
     def bsp(self):
         """The Yocto layer and the Buildroot tree that `make bsp` writes: patch order, patches
@@ -423,6 +457,9 @@ class Check:
             self.lint()
             self.boots(cells)
             return self.finish(t0)
+        if self.run_name == "check-distro":
+            self.boots(cells)
+            return self.finish(t0)
         self.unit()
         self.patches()
         self.lint()
@@ -489,13 +526,13 @@ def cell_boot(cell, kernels, log, settings, debug=False):
         memory=cell.memory, cpus=cell.cpus, timeout=cell.timeout * (4 if debug else 1),
         expect_console=cell.console_patterns(), require=cell.required_results(), accel=accel,
         expect_panic=protocol.PANICS[cell.panic] if cell.panic else "", xfail=list(cell.xfail),
-        expect_output=list(cell.output), console_max=cell.console_bounds())
+        expect_output=list(cell.output), reject_output=list(cell.absent), console_max=cell.console_bounds())
     if cell.distro:
         # Debian's system boots the kernel its package installed, with the initramfs that
         # Debian's hooks (initramfs-tools) or dracut made for it, from its own disk.
-        system = kernels.system
+        system = kernels.systems.get(cell.release)
         if system is None or cell.distro not in system.initrds:
-            raise steps.StepFailed(f"no Debian system with a {cell.distro} initramfs was built")
+            raise steps.StepFailed(f"no Debian {cell.release} system with a {cell.distro} initramfs was built")
         boot.kernel, boot.initrd, boot.disk = system.kernel, system.initrds[cell.distro], system.disk
     if cell.bootloader == "u-boot":
         # The boot medium holds this boot's command line in its script: made for each boot.

@@ -1,27 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
-"""A Debian 12 system on an ext4 disk, booted by a distribution-style kernel package and initramfs.
+"""A Debian system (12 "bookworm" or 13 "trixie") on an ext4 disk, booted by a
+distribution-style kernel package and initramfs.
 
-Three cached stages, each keyed by a hash of everything that goes into it, so that a second run
-takes seconds:
+Three cached stages per release, each keyed by a hash of everything that goes into it, so that a
+second run takes seconds:
 
 1. base(): the root file system, made by mmdebstrap from the Debian archives that apt on this
-   machine uses (read from /etc/apt: sources.list and sources.list.d/*.list, one-line format, and
-   sources.list.d/*.sources, deb822; other files, such as "*.disabled-by-farm", are ignored, and
-   so are archives that are not Debian's own suites of SUITE). PACKAGES, no recommends, with the
+   machine uses, serving the release's suites (archive.release_sources()). PACKAGES, no recommends, with the
    files of scripts/guest/distro/rootfs/ (initramfs-tools and dracut configuration, the ballast
    hook), a 32 MiB ballast of random data, /etc/fstab naming the root by ROOT_UUID, and the
-   serial getty masked (the test owns the console). A tarball: CACHE/distro/base-<key>.tar.
+   serial getty masked (the test owns the console). A tarball: CACHE/distro-<release>/base-<key>.tar.
 2. system(deb): the tarball unpacked, with a fixed machine-id (a first boot would prompt), and,
    given a linux-image-*.deb from `make bindeb-pkg`, the kernel installed with `dpkg -i` in a
    chroot (in a private mount namespace with /proc, /sys and /dev), so that Debian's own hooks
    (/etc/kernel/postinst.d/initramfs-tools) build /boot/initrd.img-<version>; then dracut makes
    the second initramfs (`dracut --kver <version>`, with its systemd module). Both load
    virtio_pci, virtio_blk and ext4 when they are modules, and both carry the ballast.
-   CACHE/distro/system-<key>/: tree/, vmlinuz, initrd-<generator>.img, system.json.
+   CACHE/distro-<release>/system-<key>/: tree/, vmlinuz, initrd-<generator>.img, system.json.
 3. disk(): the tree plus the test (scripts/guest/distro/user_root-test.{sh,service}, enabled for
-   multi-user.target) on an ext4 image made by `mke2fs -d`, with ROOT_UUID. OUT/distro/.
+   multi-user.target) on an ext4 image made by `mke2fs -d`, with ROOT_UUID. OUT/distro-<release>/.
 
-    system = distro.build(settings, deb)  # -> System: version, kernel, initrds, disk, uuid
+    system = distro.build(settings, deb, "trixie")  # -> System: version, kernel, initrds, disk
 
 The matrix's Debian cells boot it as every cell boots (check.cell_boot; `urtest boot "<cell>"`
 boots one): with root=UUID=ROOT_UUID ro, as a distribution does, and UR_GENERATOR=<generator>,
@@ -45,10 +44,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import deps, steps
+from . import archive, deps, steps
 from .settings import REPO
 
-SUITE = "bookworm"
+# The releases the Debian cells boot, by code name: their number, and the systemd they ship.
+RELEASES = {"bookworm": "12", "trixie": "13"}
 PACKAGES = ["systemd", "systemd-sysv", "udev", "initramfs-tools", "dracut-core", "util-linux",
             "kmod", "e2fsprogs", "zstd", "runc", "systemd-container", "busybox-static"]
 GENERATORS = ("initramfs-tools", "dracut")
@@ -68,113 +68,6 @@ MACHINE_ID = "75736572726f6f74746573746d616368"      # fixed: the first boot is 
 SOURCE_DATE_EPOCH = "1735689600"                    # 2025-01-01: reproducible time stamps
 MASKED = ["serial-getty@ttyS0.service"]             # the test writes to the serial console
 RECIPE = "1"   # bump to rebuild every stage after a change in this file's recipe
-
-
-# --- apt's sources ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Source:
-    """One apt source: deb822 fields, each a tuple of words; options as sorted (name, value)."""
-    types: tuple
-    uris: tuple
-    suites: tuple
-    components: tuple
-    options: tuple = ()
-
-    def option(self, name):
-        return next((v for k, v in self.options if k == name), None)
-
-    def deb822(self):
-        lines = [f"Types: {' '.join(self.types)}", f"URIs: {' '.join(self.uris)}",
-                 f"Suites: {' '.join(self.suites)}", f"Components: {' '.join(self.components)}"]
-        for name, value in self.options:   # a multi-line value (an embedded key) stays one field
-            lines.append(f"{name.title()}: " + value.replace("\n", "\n "))
-        return "\n".join(lines) + "\n"
-
-
-OPTION_NAMES = {"arch": "architectures", "lang": "languages", "target": "targets"}
-
-
-def parse_deb822(text):
-    """The sources of a deb822 .sources file (paragraphs of "Field: value", with continuation
-    lines, comments; "Enabled: no" leaves a paragraph out)."""
-    out = []
-    for para in re.split(r"\n[ \t]*\n", text):
-        fields, key = {}, None
-        for line in para.splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            if line[0] in " \t" and key:
-                fields[key] += "\n" + line.strip()
-                continue
-            key, sep, value = line.partition(":")
-            if not sep:
-                raise ValueError(f"not a deb822 field: {line!r}")
-            key = key.strip().lower()
-            fields[key] = value.strip()
-        if not fields or fields.pop("enabled", "yes").lower() == "no":
-            continue
-        words = {k: tuple(fields.pop(k, "").split()) for k in ("types", "uris", "suites", "components")}
-        out.append(Source(**words, options=tuple(sorted(fields.items()))))
-    return out
-
-
-def parse_one_line(text):
-    """The sources of a one-line .list file: `deb [name=value ...] uri suite component...`."""
-    out = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        kind, _, rest = line.partition(" ")
-        options = []
-        rest = rest.strip()
-        if rest.startswith("["):
-            inside, _, rest = rest[1:].partition("]")
-            for opt in inside.split():
-                name, _, value = opt.partition("=")
-                name = OPTION_NAMES.get(name.lower(), name.lower())
-                options.append((name, " ".join(value.split(","))))
-        words = rest.split()
-        if len(words) < 2:
-            raise ValueError(f"not a sources.list line: {line!r}")
-        out.append(Source((kind,), (words[0],), (words[1],), tuple(words[2:]), tuple(sorted(options))))
-    return out
-
-
-def read_sources(apt_dir=Path("/etc/apt")):
-    """Every source apt reads: sources.list, then sources.list.d/*.list and *.sources in order."""
-    apt_dir = Path(apt_dir)
-    files = [apt_dir / "sources.list"] + sorted((apt_dir / "sources.list.d").glob("*"))
-    out = []
-    for f in files:
-        if not f.is_file():
-            continue
-        if f.name.endswith(".list"):
-            out += parse_one_line(f.read_text())
-        elif f.name.endswith(".sources"):
-            out += parse_deb822(f.read_text())
-    return out
-
-
-def debian_sources(sources, suite=SUITE):
-    """The Debian archives among them: binary sources of `suite` and its -updates, -security,
-    -backports ... suites (another vendor names its own suites), signed by Debian's keyring if a
-    key is named. Suites of one archive stay together; other suites are dropped."""
-    out = []
-    for s in sources:
-        suites = tuple(x for x in s.suites if x == suite or x.startswith(suite + "-") or x.startswith(suite + "/"))
-        key = s.option("signed-by")
-        if "deb" not in s.types or not suites or (key and "debian-archive-keyring" not in key):
-            continue
-        out.append(Source(("deb",), s.uris, suites, s.components, s.options))
-    if not out:
-        raise steps.StepFailed(f"apt has no Debian source for {suite} in /etc/apt")
-    return out
-
-
-def sources_text(sources):
-    """The sources as one deb822 file."""
-    return "\n".join(s.deb822() for s in sources)
 
 
 # --- cache keys ------------------------------------------------------------------------------
@@ -219,11 +112,14 @@ class System:
 class Distro:
     """The stages, with their work in CACHE/distro and their outputs and logs in OUT/distro."""
 
-    def __init__(self, settings, apt_dir=Path("/etc/apt")):
+    def __init__(self, settings, release="bookworm", apt_dir=archive.APT):
+        if release not in RELEASES:
+            raise steps.StepFailed(f"no Debian release {release!r}; one of {', '.join(RELEASES)}")
         self.s = settings
-        self.cache = settings.cache / "distro"
-        self.out = settings.out / "distro"
-        self.sources = debian_sources(read_sources(apt_dir))
+        self.release = release
+        self.cache = settings.cache / f"distro-{release}"
+        self.out = settings.out / f"distro-{release}"
+        self.sources = archive.release_sources(release, apt_dir)
         for d in (self.cache, self.out):
             d.mkdir(parents=True, exist_ok=True)
 
@@ -233,7 +129,7 @@ class Distro:
     # --- 1. the root file system ---------------------------------------------------------------
     def base_key(self):
         overlay = [p for p in OVERLAY.rglob("*")]
-        return cache_key(RECIPE, SUITE, PACKAGES, sources_text(self.sources), file_digest(overlay, OVERLAY),
+        return cache_key(RECIPE, self.release, PACKAGES, archive.sources_text(self.sources), file_digest(overlay, OVERLAY),
                          MASKED, ROOT_UUID, BALLAST_MIB, SOURCE_DATE_EPOCH)
 
     def base(self):
@@ -241,12 +137,12 @@ class Distro:
         key = self.base_key()
         tar = self.cache / f"base-{key}.tar"
         if tar.exists():
-            steps.say(f"[distro] Debian {SUITE} root file system: cached ({tar.name})")
+            steps.say(f"[distro] Debian {self.release} root file system: cached ({tar.name})")
             return tar
         with tempfile.TemporaryDirectory(prefix="urtest-distro-") as tmp:
             tmp = Path(tmp)
             overlay = self._overlay(tmp / "overlay")
-            (tmp / "debian.sources").write_text(sources_text(self.sources))
+            (tmp / "debian.sources").write_text(archive.sources_text(self.sources))
             hooks = [f"sync-in {overlay} /",
                      f'echo "UUID={ROOT_UUID} / ext4 errors=remount-ro 0 1" > "$1/etc/fstab"',
                      'echo debian-user-root > "$1/etc/hostname"',
@@ -255,8 +151,8 @@ class Distro:
             cmd = ["mmdebstrap", "--mode=root", "--variant=apt", "--format=tar",
                    "--aptopt=APT::Install-Recommends \"false\"", f"--include={','.join(PACKAGES)}",
                    *[f"--customize-hook={h}" for h in hooks],
-                   SUITE, str(tar) + ".tmp", str(tmp / "debian.sources")]
-            steps.run("distro", f"Debian {SUITE} root file system (mmdebstrap, {len(PACKAGES)} packages)",
+                   self.release, str(tar) + ".tmp", str(tmp / "debian.sources")]
+            steps.run("distro", f"Debian {self.release} root file system (mmdebstrap, {len(PACKAGES)} packages)",
                       self.log("mmdebstrap"), cmd, env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
         os.replace(str(tar) + ".tmp", tar)
         for old in self.cache.glob("base-*.tar*"):
@@ -354,7 +250,7 @@ class Distro:
         self.kselftest = Path(kselftest) if kselftest else None
         extra = file_digest(self.kselftest.rglob("*"), self.kselftest) if self.kselftest else ""
         key = cache_key(RECIPE, system.key, file_digest(TEST_FILES), ROOT_UUID, extra)
-        name = f"debian-{SUITE}" + (f"-{system.version}" if system.version else "")
+        name = f"debian-{self.release}" + (f"-{system.version}" if system.version else "")
         disk = self.out / f"{name}.img"
         stamp = self.out / f"{name}.key"
         if disk.exists() and stamp.exists() and stamp.read_text() == key:
@@ -410,8 +306,8 @@ def chroot(tree, cmd, log):
                    check=True, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
 
 
-def build(settings, deb=None, apt_dir=Path("/etc/apt"), kselftest=None):
+def build(settings, deb=None, release="bookworm", apt_dir=archive.APT, kselftest=None):
     """Everything, from the cache where it can: returns the System."""
     deps.install(("distro",))
-    d = Distro(settings, apt_dir)
+    d = Distro(settings, release, apt_dir)
     return d.disk(d.system(deb), kselftest)

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import deps, steps
+from . import archive, deps, steps
 
 LIB_DIRS = ("lib/{triplet}", "usr/lib/{triplet}", "lib", "usr/lib")
 TRIPLETS = {"arm64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu", "amd64": "x86_64-linux-gnu"}
@@ -34,12 +34,10 @@ class Sysroot:
 
     def candidate(self, pkg):
         """The version of `pkg` that apt would download now."""
-        out = subprocess.run(["apt-cache", "policy", f"{pkg}:{self.arch}"], capture_output=True,
-                             text=True).stdout
-        m = re.search(r"Candidate: (\S+)", out)
-        if not m or m.group(1) == "(none)":
+        version = archive.candidate(f"{pkg}:{self.arch}")
+        if version is None:
             raise steps.StepFailed(f"apt knows no {pkg}:{self.arch} (is {self.arch} added to dpkg?)")
-        return m.group(1)
+        return version
 
     def add(self, packages):
         """Downloads and unpacks the packages whose current version is not unpacked yet. The

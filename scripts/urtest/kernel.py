@@ -9,22 +9,27 @@ that only what its options touch is rebuilt.
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
 
 from . import arch as arches
-from . import deps, series, steps
-from .builds import BASE
-from .settings import DEBIAN_TARBALL, kmake_env, kmake_vars
+from . import archive, deps, series, steps
+from .settings import BASE, DEBIAN_TARBALL, kmake_env, kmake_vars
+
 
 class Kernel:
-    def __init__(self, settings):
+    """The series on one base tree (builds.BASES), and the builds of that tree."""
+
+    def __init__(self, settings, base=BASE):
         self.s = settings
+        self.base = base
+        self.tree = settings.base_home(base) / "src"
 
     # --- the tree ----------------------------------------------------------------------------
     def prepare_tree(self):
-        tree = self.s.tree
+        tree = self.tree
         if (tree / ".git").is_dir() and subprocess.run(
                 ["git", "-C", str(tree), "rev-parse", "-q", "--verify", "base"],
                 capture_output=True).returncode == 0:
@@ -32,11 +37,23 @@ class Kernel:
         steps.call("tree", f"pristine kernel tree in {tree}", self._make_tree)
 
     def _make_tree(self):
-        tree = self.s.tree
+        tree = self.tree
         tmp = tree.with_name(tree.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        if self.s.ksrc:
+        if self.base != BASE:
+            release = self.base
+            deb = archive.Archive(self.s.cache, release).download("linux-source-6.12")
+            steps.say(f"[tree] {deb.name}, from Debian {release}'s archive")
+            (tmp.parent / "source.txt").write_text(deb.name + "\n")   # which package the tree is
+            tarball = tmp / "linux-source.tar.xz"
+            with open(tarball, "wb") as out:
+                subprocess.run(f"dpkg-deb --fsys-tarfile {shlex.quote(str(deb))} | "
+                               "tar -xO --wildcards './usr/src/linux-source-6.12.tar.*'", shell=True,
+                               check=True, stdout=out)
+            subprocess.run(["tar", "-C", str(tmp), "--strip-components=1", "-xf", str(tarball)], check=True)
+            tarball.unlink()
+        elif self.s.ksrc:
             if not (self.s.ksrc / "Makefile").is_file():
                 raise steps.StepFailed(f"KSRC={self.s.ksrc} is not a kernel tree")
             shutil.copytree(self.s.ksrc, tmp, dirs_exist_ok=True, symlinks=True,
@@ -56,23 +73,29 @@ class Kernel:
         subprocess.run(git + ident + ["tag", "-a", "-m", "pristine", f"v{version_of(tmp)}"], check=True)
         tmp.rename(tree)
 
+    def source(self):
+        """What the tree was made from: the package of a Debian release's base, or the tree."""
+        made_from = self.tree.parent / "source.txt"
+        return made_from.read_text().strip() if self.base != BASE and made_from.exists() else str(
+            self.s.ksrc or DEBIAN_TARBALL)
+
     def version(self):
-        return version_of(self.s.tree)
+        return version_of(self.tree)
 
     def series(self):
-        return series.Series(self.s.tree)
+        return series.Series(self.tree)
 
     def apply(self, upto=None):
         """Applies the series (or its first `upto` patches); returns the changed kernel paths."""
         self.prepare_tree()
         v = self.version()
         if not v.startswith("6.12."):
-            raise steps.StepFailed(f"the series is for 6.12.y, {self.s.tree} is {v}")
+            raise steps.StepFailed(f"the series is for 6.12.y, {self.tree} is {v}")
         return self.series().apply(upto)
 
     # --- configure and build -------------------------------------------------------------------
     def build_dir(self, kb):
-        return self.s.build_dir(kb.name)
+        return self.s.build_dir(kb.name, kb.base)
 
     def log(self, step, kb):
         """The log of a step (config, build, deb, ...) for a kernel build."""
@@ -83,14 +106,14 @@ class Kernel:
 
     def make(self, kb, *targets, build_dir=None, tree=None):
         a = arches.get(kb.arch)
-        return ["make", "-C", str(tree or self.s.tree), f"O={build_dir or self.build_dir(kb)}",
+        return ["make", "-C", str(tree or self.tree), f"O={build_dir or self.build_dir(kb)}",
                 f"ARCH={a.make_arch}", *kmake_vars(), *targets]
 
     def _stamp(self, kb):
         h = hashlib.sha1()
         for f in self.fragments(kb):
             h.update(Path(f).read_bytes())
-        h.update((self.s.tree / "Makefile").read_bytes())
+        h.update((self.tree / "Makefile").read_bytes())
         return h.hexdigest()
 
     def config_stale(self, kb):
@@ -104,7 +127,7 @@ class Kernel:
         fragments = self.fragments(kb)
         run = dict(check=True, env=kmake_env(), stdout=log, stderr=subprocess.STDOUT)
         subprocess.run(self.make(kb, "tinyconfig"), **run)
-        subprocess.run([str(self.s.tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(out),
+        subprocess.run([str(self.tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(out),
                         str(out / ".config"), *map(str, fragments)], **run)
         subprocess.run(self.make(kb, "olddefconfig"), **run)
         # Every option the fragments ask for (the last fragment to set one wins) must have
@@ -112,7 +135,7 @@ class Kernel:
         # prefix of the series lacks user_root's).
         missing = [line for line in wanted(fragments) if not config_has(out / ".config", line)]
         if not strict:
-            defined = kconfig_symbols(self.s.tree)
+            defined = kconfig_symbols(self.tree)
             missing = [line for line in missing if line.split("=")[0][len("CONFIG_"):] in defined]
         if missing:
             raise RuntimeError("not set after olddefconfig: " + " ".join(missing))

@@ -14,6 +14,8 @@ TABLE_DOC = TESTING / "README.md"   # where `make matrix` keeps the table, betwe
 KERNELS = tuple(v for v in VARIANTS if v != "debug")   # check-debug boots the debug kernel instead
 GENERATORS = distro.GENERATORS
 EXPECT = ("on", "off", "disk-on", "disk-off")
+# The make targets that boot cells: a cell's run_by. check-debug also boots every cell with debug.
+RUNS = ("check", "check-arch", "check-debug", "check-distro")
 IMAGES = ("initramfs", "initramfs-none", "initramfs-gzip", "initramfs-zstd", "initramfs-xz",
           "initramfs-lz4", "concat", "truncated", "corrupt-header", "corrupt-stream", "garbage",
           "initramfs-48m", "clients", "kselftest", "create-fails", "minimal", "uncreatable")
@@ -35,17 +37,19 @@ class Cell:
     files: tuple = ()
     switch: str = ""
     distro: str = ""
+    release: str = ""       # a Debian cell's release (distro.RELEASES): bookworm, trixie
     bootloader: str = ""
     console: tuple = ()
     memory: str = "512M"
     cpus: int = 2
     timeout: int = 300
     debug: bool = False
-    run_by: str = "check"   # or "check-arch" / "check-debug": booted by that target only
+    run_by: str = "check"   # or another of RUNS: booted by that target only
     panic: str = ""         # the boot must end in this panic (protocol.PANICS), the guest unrun
     kept: bool = False      # the kernel keeps a copy of the user root: its memory must stay
     xfail: tuple = ()       # results that must fail: success's shape, where a fault changed it
     output: tuple = ()      # regexes that some console line (the guest's too) must match
+    absent: tuple = ()      # regexes that no console line (the guest's too) may match
     console_max: tuple = ()  # ((message name, n), ...): kernel lines of that message, at most n
     same_as: str = ""       # another cell, whose reported lists (same_lists) this one's must equal
     same_lists: tuple = ()  # names of lists the guest reports (protocol.LISTS)
@@ -128,16 +132,18 @@ def validate(cell):
         raise MatrixError(f"{where}: expect must be one of {', '.join(EXPECT)}")
     if cell.image and cell.image not in IMAGES:
         raise MatrixError(f"{where}: unknown image {cell.image!r}")
-    if cell.distro or cell.kernel == "distro":
-        if cell.distro not in GENERATORS or cell.kernel != "distro" or cell.image or cell.disk:
+    if cell.distro or cell.kernel == "distro" or cell.release:
+        if cell.distro not in GENERATORS or cell.kernel != "distro" or cell.image or cell.disk \
+                or cell.release not in distro.RELEASES:
             raise MatrixError(f"{where}: a Debian boot has kernel = \"distro\", distro = one of "
-                              f"{', '.join(GENERATORS)}, and no image or disk of its own")
+                              f"{', '.join(GENERATORS)}, release = one of {', '.join(distro.RELEASES)}, "
+                              "and no image or disk of its own")
     elif not cell.image and not cell.disk and cell.kernel != "builtin":
         raise MatrixError(f"{where}: nothing to boot from: no image, disk or built-in initramfs")
     if cell.arch != "x86_64" and (cell.debug or cell.kernel in X86_ONLY):
         raise MatrixError(f"{where}: the debug, Debian and variant kernels are built for x86_64 only")
-    if cell.run_by not in ("check", "check-arch", "check-debug"):
-        raise MatrixError(f"{where}: run_by is check, check-arch or check-debug")
+    if cell.run_by not in RUNS:
+        raise MatrixError(f"{where}: run_by is one of {', '.join(RUNS)}")
     if cell.run_by == "check-debug" and not cell.debug:
         raise MatrixError(f"{where}: a cell that only check-debug boots is a debug cell: debug = true")
     faulty = "fail_user_root=" in cell.cmdline
@@ -148,7 +154,7 @@ def validate(cell):
     if faulty and (not cell.debug or cell.run_by != "check-debug"):
         raise MatrixError(f"{where}: fail_user_root= needs the debug kernel "
                           "(CONFIG_USER_ROOT_FAULT_INJECTION): debug = true, run_by = \"check-debug\"")
-    for pattern in cell.output:
+    for pattern in cell.output + cell.absent:
         try:
             re.compile(pattern)
         except re.error as err:
@@ -195,13 +201,13 @@ def validate(cell):
 
 # What must be the same in a cell and the cell it is compared with (same_as): the boot, but for
 # the word user_root on the command line and what follows from it.
-TWIN_SAME = ("arch", "kernel", "image", "disk", "distro", "bootloader", "files", "switch", "memory",
+TWIN_SAME = ("arch", "kernel", "image", "disk", "distro", "release", "bootloader", "files", "switch", "memory",
              "cpus", "debug", "run_by")
 
 
 def validate_twin(cell, cells):
     """Raises MatrixError unless the cell that `cell` is compared with (same_as) exists, boots
-    in the same runs (make check, check-debug, check-arch) and the same way but for user_root."""
+    in the same runs (RUNS) and the same way but for user_root."""
     if not cell.same_as:
         return
     where = f"cell {cell.name!r}"
@@ -229,7 +235,7 @@ def parse(text, source="matrix"):
             raise MatrixError(f"{source}: cell {raw.get('name')!r}: unknown keys {sorted(extra)}")
         if "name" not in raw or "expect" not in raw:
             raise MatrixError(f"{source}: every cell needs a name and an expect")
-        for key in ("files", "console", "xfail", "output", "same_lists"):
+        for key in ("files", "console", "xfail", "output", "absent", "same_lists"):
             if key in raw:
                 raw[key] = tuple(raw[key])
         if "console_max" in raw:
@@ -279,11 +285,12 @@ def markdown(cells):
     out = ["| cell | arch | kernel | initramfs | disk | command line | expects | console must show |",
            "|---|---|---|---|---|---|---|---|"]
     for c in cells:
-        image = c.image or (f"Debian's, by {c.distro}" if c.distro else "-")
+        image = c.image or (f"Debian {distro.RELEASES[c.release]}'s, by {c.distro}" if c.distro else "-")
         image += ", by U-Boot" if c.bootloader == "u-boot" else ""
         name = c.name + (f" (`make {c.run_by}`)" if c.run_by != "check" else "")
         out.append(f"| {name} | {c.arch} | {c.kernel} | {image} | {'yes' if c.disk or c.distro else '-'} | "
-                   f"`{c.full_cmdline()}` | {expects(c)} | {console_column(c)} |")
+                   f"`{c.full_cmdline().replace(distro.ROOT_UUID, '<ROOT_UUID>')}` | {expects(c)} | "
+                   f"{console_column(c)} |")
     return "\n".join(out) + "\n"
 
 
@@ -296,6 +303,9 @@ def expects(cell):
 
 
 def console_column(cell):
-    """The "console must show" column: the messages, and those it may show only so often."""
-    shown = [*cell.console, *(f"{m} at most {n}x" for m, n in cell.console_max)]
+    """The "console must show" column: the messages, those it may show only so often, the
+    lines some console line must match and those none may."""
+    shown = [*cell.console, *(f"{m} at most {n}x" for m, n in cell.console_max),
+             *(f"`/{p}/`" for p in cell.output), *(f"not `/{p}/`" for p in cell.absent)]
+    shown = [s.replace("|", "\\|") for s in shown]   # a table cell
     return ", ".join(shown) or "-"

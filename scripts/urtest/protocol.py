@@ -115,6 +115,8 @@ LIST = re.compile(r"^# list ([\w.-]+) \((\d+)\):(.*)$")
 LISTS = {
     # scripts/guest/ima.sh: the initramfs's files in IMA's measurement list, sorted
     "ima-measured": "IMA measured the same initramfs files",
+    # scripts/guest/distro/user_root-test.sh: systemd's (PID 1's) warnings, a word each
+    "systemd-warnings": "systemd logged the same warnings",
 }
 
 # A kernel report that fails any boot.

@@ -40,6 +40,7 @@ class Boot:
     accel: str = "tcg"
     bios: Path | None = None    # firmware that loads the kernel itself (U-Boot) from `disk`
     expect_output: list = field(default_factory=list)   # regexes any console line must match
+    reject_output: list = field(default_factory=list)   # regexes no console line may match
     expect_panic: str = ""      # the kernel panic the boot must end in (regex); the guest never runs
     xfail: list = field(default_factory=list)   # results that must fail (a fallback's shape)
     console_max: list = field(default_factory=list)  # (regex, n): kernel lines it may match, at most
@@ -161,6 +162,9 @@ def judge(boot, report, timed_out, rc, elapsed):
     for pattern in boot.expect_output:  # userspace lines (joined up again), or any other
         hit = next((i for i, text in [*report.user, *enumerate(report.lines)] if re.search(pattern, text)), None)
         results.append(_check(f"console shows /{pattern}/", hit is not None, end if hit is None else hit))
+    for pattern in boot.reject_output:  # lines that show the wrong thing happened
+        hit = next((i for i, text in [*report.user, *enumerate(report.lines)] if re.search(pattern, text)), None)
+        results.append(_check(f"console never shows /{pattern}/", hit is None, end if hit is None else hit))
     for r in results:  # an expected failure passes; a pass where it must fail fails
         if any(r.name == x or r.name.startswith(x + " ") for x in boot.xfail):
             r.status, r.name = ("pass", r.name + " (fails, as it must here)") \

@@ -10,6 +10,7 @@ DEBIAN_TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
 BINDGEN_VERSION = "0.73.2"
 LIBCLANG_PATH = "/usr/lib/llvm-19/lib"
 SELFTESTS = REPO / "tools/testing/selftests/user_root"
+BASE = "6.12"   # this run's tree: Debian's linux-source-6.12 of this machine, or KSRC= (builds.BASES)
 TESTING = REPO / "tools/testing/user_root"
 
 
@@ -45,10 +46,15 @@ class Settings:
     def tree(self):
         return self.tree_home / "src"
 
-    def build_dir(self, name):
-        """A build directory, outside git, next to the tree: build-NAME, where NAME is a
+    def base_home(self, base):
+        """Where a base tree (builds.BASES) and its builds live: this run's own in tree_home,
+        another in CACHE/base-<name>."""
+        return self.tree_home if base == BASE else self.cache / f"base-{base}"
+
+    def build_dir(self, name, base=BASE):
+        """A build directory, outside git, next to its tree: build-NAME, where NAME is a
         builds.KernelBuild's name (or another configuration's, such as the BSP check's)."""
-        return self.tree_home / f"build-{name}"
+        return self.base_home(base) / f"build-{name}"
 
     def guest_dir(self, name):
         """The guest images of the kernel build named NAME (builds.KernelBuild.guest)."""

@@ -104,6 +104,16 @@ journalctl -b -p warning --no-pager -n 80 -o short-monotonic 2>&1 | grep -v -e '
 [ -z "$failed" ]
 result $? "no_failed_units"
 
+# What systemd (PID 1, in the initramfs and after it) logged about switching root (with
+# systemd.log_level=debug, whether it pivoted or fell back to moving the mounts), and the
+# warnings it logged at all: the host compares this list with the stock boot's (same_as in the
+# matrix), one word per message, numbers as N.
+echo "# systemd $(systemctl --version | sed -n '1s/^systemd \([^ ]*\).*/\1/p'), its messages about the switch:"
+journalctl -b _PID=1 -o cat --no-pager 2>&1 | grep -E 'Switching root|[Pp]ivoting|moving mounts|old root' | comment
+set -- $(journalctl -b _PID=1 -p warning -o cat --no-pager 2>/dev/null |
+	sed -e 's/[0-9][0-9]*/N/g' -e 's/[[:space:]][[:space:]]*/_/g' | sort -u)
+echo "# list systemd-warnings ($#): $*"
+
 # A busybox root for the containers.
 container_root() {
 	mkdir -p "$1/bin" "$1/etc" "$1/usr/lib" "$1/proc" "$1/sys" "$1/dev" "$1/tmp"

@@ -17,12 +17,12 @@ def settings():
 class KernelBuildTest(unittest.TestCase):
     def test_one_naming_rule(self):
         k = Kernel(settings())
-        for kb, name in ((KernelBuild(), "x86_64-main"), (KernelBuild("debug"), "x86_64-debug"),
-                         (KernelBuild("builtin", "aarch64"), "aarch64-builtin"),
-                         (KernelBuild(base="trixie"), "trixie-x86_64-main")):
+        for kb, name, home in ((KernelBuild(), "x86_64-main", "/c"), (KernelBuild("debug"), "x86_64-debug", "/c"),
+                               (KernelBuild("builtin", "aarch64"), "aarch64-builtin", "/c"),
+                               (KernelBuild(base="trixie"), "trixie-x86_64-main", "/c/base-trixie")):
             with self.subTest(name):
                 self.assertEqual(kb.name, name)
-                self.assertEqual(k.build_dir(kb), Path(f"/c/build-{name}"))
+                self.assertEqual(k.build_dir(kb), Path(f"{home}/build-{name}"))
                 self.assertEqual(k.log("build", kb), Path(f"/o/logs/build-{name}.log"))
 
     def test_it_is_frozen_and_hashable(self):
@@ -31,7 +31,8 @@ class KernelBuildTest(unittest.TestCase):
             KernelBuild().variant = "debug"
 
     def test_unknown_or_impossible_builds_are_refused(self):
-        for args in (("bogus",), ("main", "sparc"), ("debug", "aarch64"), ("distro", "riscv64")):
+        for args in (("bogus",), ("main", "sparc"), ("debug", "aarch64"), ("distro", "riscv64"),
+                     ("main", "x86_64", "sid")):
             with self.subTest(args), self.assertRaises(ValueError):
                 KernelBuild(*args)
 

@@ -196,6 +196,7 @@ debug = true
 [[cell]]
 name = "Debian, dracut, user_root"
 kernel = "distro"
+release = "trixie"
 distro = "dracut"
 memory = "1G"
 cmdline = "user_root"
@@ -208,7 +209,7 @@ expect = "on"
                                initrds={"dracut": Path("/d/dracut.img")})
         return mock.Mock(images={KernelBuild(): Path("/k/bzImage"), KernelBuild("debug"): Path("/k/debug"),
                                  KernelBuild("distro"): Path("/k/distro")},
-                         guests={KernelBuild(): guest, KernelBuild("debug"): guest}, system=system)
+                         guests={KernelBuild(): guest, KernelBuild("debug"): guest}, systems={"trixie": system})
 
     def boot(self, cell, debug=False):
         s = Settings(cache=Path("/c"), out=Path("/o"), jobs=1, ksrc=None, accel="tcg")
@@ -240,10 +241,15 @@ expect = "on"
                                     "ro UR_GENERATOR=dracut")
         self.assertEqual(b.require, protocol.REQUIRED["distro"])
 
-    def test_a_debian_cell_without_its_initramfs_is_refused(self):
+    def test_a_debian_cell_without_its_system_or_initramfs_is_refused(self):
         _, debian = self.CELLS
+        s = Settings(cache=Path("/c"), out=Path("/o"), jobs=1, ksrc=None, accel="tcg")
         kernels = self.kernels()
-        kernels.system = distro.System(version="", kernel=None, disk=Path("/d/disk.img"))
+        kernels.systems = {"bookworm": kernels.systems["trixie"]}   # another release's only
+        with self.assertRaises(check.steps.StepFailed):
+            check.cell_boot(debian, kernels, Path("/o/boot/x.log"), s)
+        kernels = self.kernels()
+        kernels.systems = {"trixie": distro.System(version="", kernel=None, disk=Path("/d/disk.img"))}
         s = Settings(cache=Path("/c"), out=Path("/o"), jobs=1, ksrc=None, accel="tcg")
         with self.assertRaises(check.steps.StepFailed):
             check.cell_boot(debian, kernels, Path("/o/boot/x.log"), s)

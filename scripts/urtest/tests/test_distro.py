@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-"""The Debian image's pure parts: apt's sources in both formats, which of them are Debian's, the
-cache keys, the command line and the boot, and the guest test's agreement with the host."""
+"""The Debian image's pure parts: the cache keys, the releases, and the guest test's agreement
+with the host."""
 import os
 import re
 import subprocess
@@ -12,122 +12,7 @@ from unittest import mock
 from urtest import distro, protocol
 from urtest.settings import Settings
 
-KEY = "/usr/share/keyrings/debian-archive-keyring.gpg"
-DEB822 = f"""Types: deb
-# a comment inside the paragraph
-URIs: http://mirror.example/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: {KEY}
-
-Types: deb
-URIs: http://mirror.example/debian-security
-suites: bookworm-security
-Components: main contrib
-signed-by: {KEY}
-
-Types: deb deb-src
-Enabled: no
-URIs: http://mirror.example/debian
-Suites: trixie
-Components: main
-"""
-ONE_LINE = f"""# the machine's archive
-deb [signed-by={KEY} arch=amd64,i386] http://mirror.example/debian bookworm main contrib
-deb-src http://mirror.example/debian bookworm main
-deb http://mirror.example/debian-security bookworm-security main  # trailing comment
-"""
-OTHERS = """Types: deb
-URIs: https://vendor.example/node_20.x
-Suites: nodistro
-Components: main
-Signed-By: /usr/share/keyrings/vendor.gpg
-"""
-
-
-class Sources(unittest.TestCase):
-    def test_deb822_paragraphs_comments_and_disabled_ones(self):
-        s = distro.parse_deb822(DEB822)
-        self.assertEqual(len(s), 2)
-        self.assertEqual(s[0].suites, ("bookworm", "bookworm-updates"))
-        self.assertEqual(s[0].option("signed-by"), KEY)
-        self.assertEqual(s[1].components, ("main", "contrib"))
-        self.assertEqual(s[1].uris, ("http://mirror.example/debian-security",))
-
-    def test_deb822_continuation_lines(self):
-        text = "Types: deb\nURIs: http://a.example/debian\n  http://b.example/debian\nSuites: bookworm\nComponents: main\n"
-        [s] = distro.parse_deb822(text)
-        self.assertEqual(s.uris, ("http://a.example/debian", "http://b.example/debian"))
-
-    def test_one_line_format_with_options(self):
-        s = distro.parse_one_line(ONE_LINE)
-        self.assertEqual([x.types for x in s], [("deb",), ("deb-src",), ("deb",)])
-        self.assertEqual(s[0].option("signed-by"), KEY)
-        self.assertEqual(s[0].option("architectures"), "amd64 i386")
-        self.assertEqual(s[0].components, ("main", "contrib"))
-        self.assertEqual(s[2].suites, ("bookworm-security",))
-        self.assertEqual(s[2].components, ("main",))
-
-    def test_deb822_output_reads_back(self):
-        for source in distro.parse_deb822(DEB822) + distro.parse_one_line(ONE_LINE):
-            self.assertEqual(distro.parse_deb822(source.deb822()), [source])
-
-    def test_an_embedded_key_stays_one_field(self):
-        text = ("Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\nComponents: main\n"
-                "Signed-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n mQINBF\n -----END PGP PUBLIC KEY BLOCK-----\n")
-        [s] = distro.parse_deb822(text)
-        self.assertEqual(s.option("signed-by").splitlines()[1:3], ["-----BEGIN PGP PUBLIC KEY BLOCK-----", "."])
-        self.assertEqual(distro.parse_deb822(s.deb822()), [s])
-
-    def test_only_list_and_sources_files_are_read(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            apt = Path(tmp)
-            (apt / "sources.list.d").mkdir()
-            (apt / "sources.list").write_text("deb http://mirror.example/debian bookworm main\n")
-            (apt / "sources.list.d/debian.sources").write_text(DEB822)
-            (apt / "sources.list.d/vendor.sources.disabled-by-farm").write_text(OTHERS)
-            (apt / "sources.list.d/cloud.list.disabled-by-farm").write_text("deb https://x.example/apt cloud main\n")
-            (apt / "sources.list.d/old.list.save").write_text("deb http://x.example/debian sid main\n")
-            (apt / "sources.list.d/vendor.sources").write_text(OTHERS)
-            sources = distro.read_sources(apt)
-            self.assertEqual(len(sources), 4)
-            self.assertEqual(sources[0].suites, ("bookworm",))   # sources.list comes first
-            debian = distro.debian_sources(sources)
-            self.assertEqual([s.suites for s in debian],
-                             [("bookworm",), ("bookworm", "bookworm-updates"), ("bookworm-security",)])
-
-    def test_a_missing_sources_list_is_fine(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "sources.list.d").mkdir()
-            (Path(tmp) / "sources.list.d/debian.sources").write_text(DEB822)
-            self.assertEqual(len(distro.read_sources(tmp)), 2)
-
-    def test_debian_archives_only(self):
-        sources = distro.parse_deb822(OTHERS) + distro.parse_one_line(
-            "deb https://vendor.example/apt cloud-sdk-bookworm main\n"
-            "deb-src http://mirror.example/debian bookworm main\n"
-            "deb [signed-by=/usr/share/keyrings/vendor.gpg] http://vendor.example/debian bookworm main\n"
-            "deb http://mirror.example/debian bookworm-backports main\n"
-            "deb http://mirror.example/debian sid main\n")
-        [kept] = distro.debian_sources(sources)
-        self.assertEqual(kept.suites, ("bookworm-backports",))
-        with self.assertRaises(distro.steps.StepFailed):
-            distro.debian_sources(distro.parse_deb822(OTHERS))
-
-    def test_other_suites_of_a_paragraph_are_dropped(self):
-        [s] = distro.parse_deb822("Types: deb deb-src\nURIs: http://mirror.example/debian\n"
-                                  "Suites: bookworm trixie\nComponents: main\n")
-        [kept] = distro.debian_sources([s])
-        self.assertEqual((kept.types, kept.suites), (("deb",), ("bookworm",)))
-
-    def test_this_machines_sources_are_usable(self):
-        if not Path("/etc/apt").is_dir():
-            self.skipTest("no apt here")
-        try:
-            sources = distro.debian_sources(distro.read_sources())
-        except distro.steps.StepFailed as err:
-            self.skipTest(str(err))
-        self.assertTrue(all(s.types == ("deb",) for s in sources))
+from urtest.tests.test_archive import DEB822
 
 
 class Keys(unittest.TestCase):
@@ -161,16 +46,16 @@ class Keys(unittest.TestCase):
             (overlay / "etc/x.conf").write_text("x=1\n")
             s = Settings(cache=tmp / "cache", out=tmp / "out", jobs=1, ksrc=None)
             with mock.patch.object(distro, "OVERLAY", overlay):
-                d = distro.Distro(s, tmp / "apt")
+                d = distro.Distro(s, "bookworm", tmp / "apt")
                 key = d.base_key()
-                self.assertEqual(key, distro.Distro(s, tmp / "apt").base_key())
+                self.assertEqual(key, distro.Distro(s, "bookworm", tmp / "apt").base_key())
                 with mock.patch.object(distro, "PACKAGES", distro.PACKAGES + ["strace"]):
                     self.assertNotEqual(key, d.base_key())
                 (overlay / "etc/x.conf").write_text("x=2\n")
                 self.assertNotEqual(key, d.base_key())
                 (overlay / "etc/x.conf").write_text("x=1\n")
                 (tmp / "apt/sources.list.d/debian.sources").write_text(DEB822.replace("contrib", "non-free"))
-                self.assertNotEqual(key, distro.Distro(s, tmp / "apt").base_key())
+                self.assertNotEqual(key, distro.Distro(s, "bookworm", tmp / "apt").base_key())
 
     def test_ballast_is_incompressible_and_reproducible(self):
         small = distro.ballast(1 << 16)

@@ -60,7 +60,7 @@ class MatrixTest(unittest.TestCase):
             "an image and no disk": GOOD.replace('image = "initramfs"', 'disk = true') +
             'arch = "aarch64"\nbootloader = "u-boot"\n',
             "has no riscv64 port": GOOD + 'arch = "riscv64"\n',
-            "run_by is check, check-arch or check-debug": GOOD + 'run_by = "nightly"\n',
+            "run_by is one of check, check-arch, check-debug, check-distro": GOOD + 'run_by = "nightly"\n',
             "a cell that only check-debug boots is a debug cell": GOOD + 'run_by = "check-debug"\n',
             "fail_user_root= needs the debug kernel": GOOD.replace('"user_root"', '"user_root fail_user_root=3,100,0,1"'),
             "unknown panic": GOOD.replace('"user_root"', '"user_root fail_user_root=3,100,0,1"') +
@@ -145,6 +145,25 @@ class MatrixTest(unittest.TestCase):
         cells = matrix.load()
         table = matrix.markdown(cells).splitlines()
         self.assertEqual(len(table), len(cells) + 2)
+
+
+    def test_a_debian_cell_names_its_release(self):
+        debian = ('[[cell]]\nname = "d"\nkernel = "distro"\ndistro = "dracut"\nexpect = "on"\n'
+                  'cmdline = "user_root"\n')
+        [cell] = matrix.parse(debian + 'release = "trixie"\n')
+        self.assertEqual(cell.release, "trixie")
+        for bad in ("", 'release = "sid"\n'):
+            with self.subTest(bad), self.assertRaisesRegex(matrix.MatrixError, "release = one of bookworm, trixie"):
+                matrix.parse(debian + bad)
+        with self.assertRaisesRegex(matrix.MatrixError, "a Debian boot has"):
+            matrix.parse(GOOD + 'release = "trixie"\n')
+
+    def test_every_debian_release_is_booted_by_some_target(self):
+        cells = [c for c in matrix.load() if c.distro]
+        self.assertEqual({c.release for c in cells}, set(matrix.distro.RELEASES))
+        # Debian 13, the release that ships 6.12, in make check: both generators, on and off.
+        self.assertEqual({(c.distro, c.user_root()) for c in cells if c.release == "trixie" and c.run_by == "check"},
+                         {(g, on) for g in matrix.GENERATORS for on in (True, False)})
 
 
 if __name__ == "__main__":

@@ -126,6 +126,14 @@ class Verdict(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("-bios") + 1], "u-boot.bin")
         self.assertIn("file=boot.img,format=raw,if=virtio,snapshot=on", cmd)
 
+    def test_a_line_that_must_not_come_fails_the_boot_when_it_comes(self):
+        self.assertTrue(judge("pass.log", reject_output=[r"^# Pivoting root file system failed"]).ok)
+        v = judge("pass.log", reject_output=[r"user_root: guest up"])
+        self.assertFalse(v.ok)
+        [failed] = [r for r in v.results if r.status == "fail"]
+        self.assertEqual(failed.name, "console never shows /user_root: guest up/")
+        self.assertIn("user_root: guest up", v.report.lines[failed.line])
+
     def test_boot_loader_lines_are_matched_anywhere_in_the_console(self):
         self.assertTrue(judge("pass.log", expect_output=[r"user_root: guest up"]).ok)
         self.assertFalse(judge("pass.log", expect_output=[r"^U-Boot \d{4}"]).ok)
