@@ -65,5 +65,5 @@ refresh: ## after editing the kernel tree, rewrite the *.patch files from it
 matrix: ## list the boot matrix, and update its table in tools/testing/user_root/README.md
 	@$(URTEST) matrix --markdown
 
-clean: ## remove ./out (the kernel tree and build directories in CACHE stay)
-	rm -rf out
+clean: ## remove OUT (./out; the kernel tree and build directories in CACHE stay)
+	rm -rf $(or $(OUT),out)

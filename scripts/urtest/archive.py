@@ -164,6 +164,7 @@ class Archive:
         self.dir = Path(cache) / f"apt-{release}"
         self.sources = release_sources(release, apt_dir)
         self.updated = False
+        self.failed = None   # the update's failure, not tried again in this run
 
     def options(self):
         d = self.dir
@@ -176,13 +177,17 @@ class Archive:
         """apt-get update of the release's lists (once per run)."""
         if self.updated:
             return
+        if self.failed:
+            raise self.failed
         for sub in ("sources.list.d", "state/lists/partial", "cache/archives/partial", "debs"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         (self.dir / "status").touch()
         (self.dir / "sources.list.d/debian.sources").write_text(sources_text(self.sources))
         res = subprocess.run(["apt-get", *self.options(), "-q", "update"], capture_output=True, text=True)
         if res.returncode or re.search(r"^(W|E): ", res.stdout + res.stderr, re.M):
-            raise steps.StepFailed(f"apt-get update for {self.release} failed: {(res.stdout + res.stderr)[-600:]}")
+            self.failed = steps.StepFailed(f"apt-get update for {self.release} failed: "
+                                           f"{(res.stdout + res.stderr)[-600:]}")
+            raise self.failed
         self.updated = True
 
     def candidate(self, package):
@@ -193,9 +198,22 @@ class Archive:
             raise steps.StepFailed(f"Debian {self.release} has no package {package}")
         return version
 
-    def download(self, package):
-        """The .deb of the candidate version of `package` (kept: downloaded once a version)."""
-        version = self.candidate(package)
+    def cached(self, package):
+        """The newest .deb of `package` downloaded before, or None."""
+        found = sorted((self.dir / "debs").glob(f"{package.split(':')[0]}_*.deb"), key=lambda p: p.stat().st_mtime)
+        return found[-1] if found else None
+
+    def download(self, package, version=None):
+        """The .deb of `package`, of `version` or the candidate (kept: downloaded once a
+        version). Without the archive (no network), the one downloaded last, if any."""
+        try:
+            version = version or self.candidate(package)
+        except steps.StepFailed as err:
+            old = self.cached(package)
+            if old is None:
+                raise
+            steps.say(f"[archive] {err}; taking {old.name}, downloaded before")
+            return old
         debs = self.dir / "debs"
         name = f"{package.split(':')[0]}_{version.replace(':', '%3a')}_"
         found = sorted(debs.glob(name + "*.deb"))

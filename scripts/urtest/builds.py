@@ -52,6 +52,8 @@ class KernelBuild:
             raise ValueError(f"unknown base {self.base!r}; one of {', '.join(BASES)}")
         if self.variant in X86_ONLY and self.arch != "x86_64":
             raise ValueError(f"the {self.variant} kernel is built for x86_64 only")
+        if self.variant == "builtin" and not arches.get(self.arch).debian_port:
+            raise ValueError(f"no built-in guest for {self.arch}: its C-only guest is no archive to build in")
 
     @property
     def name(self):

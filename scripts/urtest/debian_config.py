@@ -33,8 +33,9 @@ CONFIG = "usr/src/linux-config-6.12/config.amd64_none_amd64.xz"
 RELEASES = {None: BASE, "trixie": "trixie"}
 
 
-def debian_config(settings, release=None):
-    """Debian's amd64 configuration of a release, and the package it is from."""
+def debian_config(settings, release=None, version=None):
+    """Debian's amd64 configuration of a release (of `version`, that of its source tree), and
+    the package it is from."""
     if release is None:
         path = Path("/") / CONFIG
         if not path.exists():
@@ -42,7 +43,7 @@ def debian_config(settings, release=None):
         version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "linux-config-6.12"],
                                  capture_output=True, text=True).stdout.strip()
         return lzma.decompress(path.read_bytes()).decode(), f"linux-config-6.12 {version} (installed)"
-    deb = archive.Archive(settings.cache, release).download("linux-config-6.12")
+    deb = archive.Archive(settings.cache, release).download("linux-config-6.12", version)
     data = subprocess.run(f"dpkg-deb --fsys-tarfile {shlex.quote(str(deb))} | tar -xO ./{CONFIG}", shell=True,
                           check=True, capture_output=True).stdout
     return lzma.decompress(data).decode(), deb.name
@@ -89,7 +90,7 @@ def run(settings, release=None):
     logs = settings.logs
     name = release or archive.host_release()
     v = KernelBuild(base=base)   # Debian's amd64 configuration, in a build directory of its own
-    debian, package = debian_config(settings, release)
+    debian, package = debian_config(settings, release, k.source_version())
     steps.say(f"[debian-config] Debian {name}: {package}, on {k.source()}")
 
     def configure(log):

@@ -32,14 +32,32 @@ class Kernel:
         tree = self.tree
         if (tree / ".git").is_dir() and subprocess.run(
                 ["git", "-C", str(tree), "rev-parse", "-q", "--verify", "base"],
-                capture_output=True).returncode == 0:
+                capture_output=True).returncode == 0 and not self._newer_source():
             return
         steps.call("tree", f"pristine kernel tree in {tree}", self._make_tree)
+
+    def _newer_source(self):
+        """Whether a Debian release's archive has another linux-source-6.12 than the tree was
+        made from (a stable update): the tree is made again. Without the archive it stays."""
+        if self.base == BASE:
+            return False
+        try:
+            version = archive.Archive(self.s.cache, self.base).candidate("linux-source-6.12")
+        except steps.StepFailed as err:
+            steps.say(f"[tree] keeping {self.source()}: {err}")
+            return False
+        return f"_{version}_" not in self.source()
+
+    def source_version(self):
+        """The Debian version of a release's base tree's package (None for this run's tree)."""
+        m = re.match(r"^linux-source-6\.12_([^_]+)_", self.source()) if self.base != BASE else None
+        return m.group(1).replace("%3a", ":") if m else None
 
     def _make_tree(self):
         tree = self.tree
         tmp = tree.with_name(tree.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tree, ignore_errors=True)   # an older source's tree
         tmp.mkdir(parents=True)
         if self.base != BASE:
             release = self.base

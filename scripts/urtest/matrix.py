@@ -144,6 +144,8 @@ def validate(cell):
         raise MatrixError(f"{where}: the debug, Debian and variant kernels are built for x86_64 only")
     if cell.run_by not in RUNS:
         raise MatrixError(f"{where}: run_by is one of {', '.join(RUNS)}")
+    if cell.debug and cell.kernel != "main":
+        raise MatrixError(f"{where}: a debug cell boots the debug kernel in make check-debug: kernel = \"main\"")
     if cell.run_by == "check-debug" and not cell.debug:
         raise MatrixError(f"{where}: a cell that only check-debug boots is a debug cell: debug = true")
     faulty = "fail_user_root=" in cell.cmdline

@@ -2,6 +2,7 @@
 """The README's table of make targets, whose last column is how long each takes on these
 2-core machines from an empty cache: every target compares its own run with it, so the
 figures stay true (a run much slower than its row says so, and make check fails on it)."""
+import os
 import re
 
 from .settings import REPO
@@ -19,12 +20,14 @@ def times(text=None):
     return {m.group(1): int(m.group(2)) * 60 if m.group(2) else SECONDS_AT_MOST for m in ROW.finditer(text)}
 
 
-def compare(target, seconds, text=None):
-    """(whether `seconds` is within the README's time for `target` with the slack, the message);
-    (True, "") for a target the table does not time."""
+def compare(target, seconds, text=None, cpus=None):
+    """(whether `seconds` is within the README's time for `target` with the slack, or None
+    where that cannot be told: not on 2 cores; the message). A target without a row is not."""
     stated = times(text).get(target)
     if stated is None:
-        return True, ""
+        return False, f"the README's Targets table has no row for `make {target}`"
+    if (cpus or os.cpu_count()) != 2:
+        return None, f"the README's times are for 2 cores, this machine has {cpus or os.cpu_count()}"
     within = seconds <= stated * SLACK
     said = f"{stated // 60} min" if stated >= 60 else "seconds"
     took = f"{int(seconds) // 60}m{int(seconds) % 60:02d}s"

@@ -32,7 +32,7 @@ class KernelBuildTest(unittest.TestCase):
 
     def test_unknown_or_impossible_builds_are_refused(self):
         for args in (("bogus",), ("main", "sparc"), ("debug", "aarch64"), ("distro", "riscv64"),
-                     ("main", "x86_64", "sid")):
+                     ("main", "x86_64", "sid"), ("builtin", "riscv64")):
             with self.subTest(args), self.assertRaises(ValueError):
                 KernelBuild(*args)
 

@@ -178,10 +178,6 @@ class SameLists(unittest.TestCase):
             self.assertIn("ima_policy=tcb", cells[twin].cmdline.split())
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class CellBoot(unittest.TestCase):
     """Every cell, a Debian one included, boots through check.cell_boot, which takes the whole
     command line from the cell (matrix.Cell.kernel_cmdline) and nowhere else."""
@@ -253,3 +249,64 @@ expect = "on"
         s = Settings(cache=Path("/c"), out=Path("/o"), jobs=1, ksrc=None, accel="tcg")
         with self.assertRaises(check.steps.StepFailed):
             check.cell_boot(debian, kernels, Path("/o/boot/x.log"), s)
+
+
+
+class KernelsOrder(unittest.TestCase):
+    """check.Kernels builds each kernel and guest once, after what it depends on, and a failed
+    build is not tried again by what depends on it."""
+
+    def kernels(self, fail=()):
+        built = []
+        k = mock.Mock()
+        k.build.side_effect = lambda kb: (built.append(("image", kb)), Path(f"/k/{kb.name}"))[1] \
+            if ("image", kb) not in fail else (_ for _ in ()).throw(check.steps.StepFailed(f"{kb} broke"))
+
+        class Guest:
+            def __init__(self, s, k, kb):
+                self.kb, self.arch = kb, mock.Mock(debian_port=True)
+
+            def build(self):
+                if ("guest", self.kb) in fail:
+                    raise check.steps.StepFailed(f"guest of {self.kb} broke")
+                built.append(("guest", self.kb))
+
+        s = Settings(cache=Path("/c"), out=Path("/o"), jobs=1, ksrc=None)
+        with mock.patch.object(check.images, "Guest", Guest), mock.patch.object(check.deps, "install"):
+            kernels = check.Kernels(s, k)
+            return kernels, built, Guest
+
+    def build_all(self, fail=()):
+        kernels, built, guest_class = self.kernels(fail)
+        failures = []
+        with mock.patch.object(check.images, "Guest", guest_class), mock.patch.object(check.deps, "install"):
+            for kb in sorted([KernelBuild("builtin"), KernelBuild("default-on"), KernelBuild(),
+                              KernelBuild("main", "aarch64"), KernelBuild("builtin", "aarch64")],
+                             key=check.build_order):
+                try:
+                    kernels.image(kb)
+                    kernels.guest(kb)
+                except check.steps.StepFailed as err:
+                    failures.append((kb, str(err)))
+        return built, failures
+
+    def test_dependencies_first_and_each_once(self):
+        built, failures = self.build_all()
+        self.assertEqual(failures, [])
+        self.assertEqual(built, [("image", KernelBuild()), ("guest", KernelBuild()), ("image", KernelBuild("builtin")),
+                                 ("image", KernelBuild("default-on")), ("image", KernelBuild("main", "aarch64")),
+                                 ("guest", KernelBuild("main", "aarch64")),
+                                 ("image", KernelBuild("builtin", "aarch64"))])
+
+    def test_a_failed_guest_is_not_built_again_and_its_dependents_are_skipped(self):
+        built, failures = self.build_all(fail={("guest", KernelBuild())})
+        self.assertEqual(built.count(("image", KernelBuild())), 1)
+        self.assertNotIn(("image", KernelBuild("builtin")), built)      # needs the guest's archive
+        self.assertIn(("image", KernelBuild("default-on")), built)      # needs the main image only
+        self.assertIn(("image", KernelBuild("builtin", "aarch64")), built)
+        self.assertEqual([str(kb) for kb, _ in failures], ["main, x86_64", "builtin, x86_64", "default-on, x86_64"])
+        self.assertIn("skipped", dict(failures)[KernelBuild("builtin")])
+
+
+if __name__ == "__main__":
+    unittest.main()

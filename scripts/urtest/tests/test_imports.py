@@ -18,23 +18,28 @@ INSIDE_FUNCTIONS = {
 }
 
 
-def imports(module):
-    """[(the imported module, whether at the module's top level)] of a module of the package;
-    names of the package's own modules are given without the package ("kernel")."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+def own(name):
+    """A module name without the package: "urtest.kernel" and "kernel" are "kernel"."""
+    return name.removeprefix(PACKAGE.name + ".")
+
+
+def imports(module, source=None):
+    """[(the imported module, whether at the module's top level)] of a module of the package
+    (or of `source`); the package's own modules are named without the package ("kernel"),
+    however they are imported: relatively, or as urtest.kernel."""
+    tree = ast.parse(source if source is not None else (PACKAGE / f"{module}.py").read_text())
     top = {id(node) for node in tree.body}
     found = []
     for node in ast.walk(tree):
         at_top = id(node) in top
-        if isinstance(node, ast.Import):
-            found += [(a.name, at_top) for a in node.names]
+        if isinstance(node, ast.Import):                      # import urtest.kernel
+            found += [(own(a.name), at_top) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 0:
-                found.append((node.module, at_top))
-            elif node.module:                      # from .settings import REPO
-                found.append((node.module, at_top))
-            else:                                  # from . import kernel, steps
+            package = node.level == 1 and not node.module or node.module == PACKAGE.name
+            if package:                                       # from . import kernel; from urtest import kernel
                 found += [(a.name, at_top) for a in node.names]
+            else:                                             # from .settings import REPO; from urtest.x import y
+                found.append((own(node.module), at_top))
     return found
 
 
@@ -81,6 +86,14 @@ class Imports(unittest.TestCase):
         self.assertEqual(circle({"check": ["bsp"], "bsp": ["kernel", "check"], "kernel": []}),
                          ["bsp", "check", "bsp"])
         self.assertIsNone(circle({"check": ["bsp", "kernel"], "bsp": ["kernel"], "kernel": []}))
+
+    def test_every_form_of_import_names_the_module(self):
+        source = ("import os\nimport urtest.kernel\nfrom urtest import check, qemu as q\n"
+                  "from urtest.settings import REPO\nfrom . import steps\nfrom .series import git\n"
+                  "def f():\n    from . import bsp\n")
+        self.assertEqual(imports("x", source), [("os", True), ("kernel", True), ("check", True), ("qemu", True),
+                                                ("settings", True), ("steps", True), ("series", True),
+                                                ("bsp", False)])
 
     def test_imports_are_at_the_top_of_a_module(self):
         inside = {(m, name) for m in MODULES for name, at_top in imports(m) if not at_top}
