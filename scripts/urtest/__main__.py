@@ -80,7 +80,7 @@ def cmd_bench(s, args):
 
 def cmd_debian_config(s, args):
     worst = 0
-    for release in debian_config.RELEASES:   # one release's failure does not hide the other's
+    for release in debian_config.releases():   # one release's failure does not hide the other's
         try:
             worst = max(worst, debian_config.run(s, release))
         except (steps.StepFailed, series.SeriesError, subprocess.CalledProcessError) as err:

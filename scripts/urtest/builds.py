@@ -64,6 +64,13 @@ class KernelBuild:
         return f"{self.variant}, {self.arch}" + ("" if self.base == BASE else f", {self.base}")
 
     @property
+    def revision(self):
+        """Its build version (uname -v: "#distro SMP ...") and the Debian revision of its package
+        (6.12.118-distro): the same word, or bindeb-pkg's build and a plain one would each
+        relink the other's vmlinux."""
+        return "+".join(([] if self.base == BASE else [self.base]) + self.variant.split("-"))
+
+    @property
     def main(self):
         """The main kernel of the same architecture and base."""
         return KernelBuild("main", self.arch, self.base)

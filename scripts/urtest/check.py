@@ -368,7 +368,7 @@ class Check:
         """Debian's own configuration with the series keeps RUST and USER_ROOT, and what the
         series touches builds in it without a warning (make debian-config): this machine's
         release's configuration, and Debian 13's on its own source."""
-        for release in debian_config.RELEASES:
+        for release in debian_config.releases():
             name = f"Debian {release or 'of this machine'}"
             try:
                 rc = debian_config.run(self.s, release)

@@ -33,6 +33,12 @@ CONFIG = "usr/src/linux-config-6.12/config.amd64_none_amd64.xz"
 RELEASES = {None: BASE, "trixie": "trixie"}
 
 
+def releases():
+    """The releases to check: this machine's, and each other one unless this machine runs it."""
+    host = archive.host_release()
+    return [r for r in RELEASES if r is None or r != host]
+
+
 def debian_config(settings, release=None, version=None):
     """Debian's amd64 configuration of a release (of `version`, that of its source tree), and
     the package it is from."""

@@ -125,7 +125,7 @@ class Kernel:
     def make(self, kb, *targets, build_dir=None, tree=None):
         a = arches.get(kb.arch)
         return ["make", "-C", str(tree or self.tree), f"O={build_dir or self.build_dir(kb)}",
-                f"ARCH={a.make_arch}", *kmake_vars(), *targets]
+                f"ARCH={a.make_arch}", *kmake_vars(), f"KBUILD_BUILD_VERSION={kb.revision}", *targets]
 
     def _stamp(self, kb):
         h = hashlib.sha1()
@@ -186,10 +186,13 @@ class Kernel:
         building it); returns its path. dpkg-buildpackage puts the packages next to the build
         directory."""
         deps.install(("deb",))
-        self.build(kb)
-        # A Debian version has no "_": the package is told apart by its variant (and base).
-        pkgversion = f"{self.version()}-" + (kb.variant if kb.base == BASE else f"{kb.base}-{kb.variant}")
+        image = self.build(kb)
+        pkgversion = f"{self.version()}-{kb.revision}"   # told apart by its variant (and base)
         out = self.build_dir(kb).parent
+        made = sorted(out.glob(f"linux-image-*_{pkgversion}_*.deb"))
+        if made and made[0].stat().st_mtime >= newest_output(self.build_dir(kb), image):
+            steps.say(f"[deb] {made[0].name} is newer than what it packages: kept")
+            return made[0]
         for old in out.glob(f"linux-*_{pkgversion}_*"):
             old.unlink()
         steps.run("deb", f"make bindeb-pkg ({kb})", self.log("deb", kb),
@@ -199,6 +202,16 @@ class Kernel:
         if not found:
             raise steps.StepFailed(f"bindeb-pkg made no linux-image package in {out}")
         return found[0]
+
+
+def newest_output(build, image):
+    """The modification time of the newest file a linux-image package is made from: the
+    configuration, the kernel image, System.map and the modules (modules.order names them)."""
+    files = [build / ".config", image, build / "System.map"]
+    order = build / "modules.order"
+    if order.exists():
+        files += [build / Path(line).with_suffix(".ko") for line in order.read_text().split()]
+    return max(f.stat().st_mtime if f.exists() else float("inf") for f in files)
 
 
 def version_of(tree):

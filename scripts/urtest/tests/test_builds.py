@@ -25,6 +25,15 @@ class KernelBuildTest(unittest.TestCase):
                 self.assertEqual(k.build_dir(kb), Path(f"{home}/build-{name}"))
                 self.assertEqual(k.log("build", kb), Path(f"/o/logs/build-{name}.log"))
 
+    def test_revision_is_a_debian_revision_and_the_build_version(self):
+        for kb, revision in ((KernelBuild("distro"), "distro"), (KernelBuild("no-user-root"), "no+user+root"),
+                             (KernelBuild("distro", base="trixie"), "trixie+distro")):
+            with self.subTest(revision):
+                self.assertEqual(kb.revision, revision)
+                # Debian's revision: [A-Za-z0-9+.~], what bindeb-pkg passes on as KBUILD_BUILD_VERSION.
+                self.assertRegex(kb.revision, r"^[A-Za-z0-9][A-Za-z0-9+.~]*$")
+                self.assertIn(f"KBUILD_BUILD_VERSION={revision}", Kernel(settings()).make(kb, "all"))
+
     def test_it_is_frozen_and_hashable(self):
         self.assertEqual({KernelBuild(): 1}[KernelBuild("main", "x86_64", BASE)], 1)
         with self.assertRaises(AttributeError):
