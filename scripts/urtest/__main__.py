@@ -84,7 +84,7 @@ def cmd_debian_config(s, args):
         try:
             worst = max(worst, debian_config.run(s, release))
         except (steps.StepFailed, series.SeriesError, subprocess.CalledProcessError) as err:
-            steps.say(f"[debian-config] Debian {release or 'of this machine'}: FAILED: {err}")
+            steps.say(f"[debian-config] Debian {debian_config.code_name(release)}: FAILED: {err}")
             worst = 1
     return worst
 

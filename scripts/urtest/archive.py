@@ -8,10 +8,12 @@ archive; for another release the same archives serve its suites under its own na
 trixie, bookworm-security -> trixie-security), so no host name is written anywhere.
 
 Archive(cache, release) downloads packages of any release with a private apt (its sources, lists
-and status in CACHE/apt-<release>), never touching the machine's own apt state:
+and status in CACHE/apt-<release>), never touching the machine's own apt state; of() gives a run
+one Archive per release, so that its lists are updated (or found unreachable) once:
 
-    deb = Archive(settings.cache, "trixie").download("linux-source-6.12")   # -> Path of the .deb
+    deb = of(settings.cache, "trixie").download("linux-source-6.12")   # -> Path of the .deb
 """
+import functools
 import re
 import subprocess
 from dataclasses import dataclass
@@ -228,3 +230,9 @@ class Archive:
             raise steps.StepFailed(f"apt-get download {package}={version} ({self.release}) failed: "
                                    f"{(res.stdout + res.stderr)[-600:]}")
         return found[0]
+
+
+@functools.cache
+def of(cache, release):
+    """This run's Archive of `release`: one apt-get update a run, and one failure."""
+    return Archive(cache, release)

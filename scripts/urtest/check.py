@@ -369,7 +369,7 @@ class Check:
         series touches builds in it without a warning (make debian-config): this machine's
         release's configuration, and Debian 13's on its own source."""
         for release in debian_config.releases():
-            name = f"Debian {release or 'of this machine'}"
+            name = f"Debian {debian_config.code_name(release)}"
             try:
                 rc = debian_config.run(self.s, release)
                 report = (debian_config.report_dir(self.s, release) / "report.txt").read_text().splitlines()

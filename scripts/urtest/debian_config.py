@@ -39,6 +39,11 @@ def releases():
     return [r for r in RELEASES if r is None or r != host]
 
 
+def code_name(release):
+    """A release's code name (None: this machine's)."""
+    return release or archive.host_release()
+
+
 def debian_config(settings, release=None, version=None):
     """Debian's amd64 configuration of a release (of `version`, that of its source tree), and
     the package it is from."""
@@ -49,7 +54,7 @@ def debian_config(settings, release=None, version=None):
         version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "linux-config-6.12"],
                                  capture_output=True, text=True).stdout.strip()
         return lzma.decompress(path.read_bytes()).decode(), f"linux-config-6.12 {version} (installed)"
-    deb = archive.Archive(settings.cache, release).download("linux-config-6.12", version)
+    deb = archive.of(settings.cache, release).download("linux-config-6.12", version)
     data = subprocess.run(f"dpkg-deb --fsys-tarfile {shlex.quote(str(deb))} | tar -xO ./{CONFIG}", shell=True,
                           check=True, capture_output=True).stdout
     return lzma.decompress(data).decode(), deb.name
@@ -94,7 +99,7 @@ def run(settings, release=None):
     build = settings.build_dir("debian", base)
     build.mkdir(parents=True, exist_ok=True)
     logs = settings.logs
-    name = release or archive.host_release()
+    name = code_name(release)
     v = KernelBuild(base=base)   # Debian's amd64 configuration, in a build directory of its own
     debian, package = debian_config(settings, release, k.source_version())
     steps.say(f"[debian-config] Debian {name}: {package}, on {k.source()}")

@@ -42,7 +42,7 @@ class Kernel:
         if self.base == BASE:
             return False
         try:
-            version = archive.Archive(self.s.cache, self.base).candidate("linux-source-6.12")
+            version = archive.of(self.s.cache, self.base).candidate("linux-source-6.12")
         except steps.StepFailed as err:
             steps.say(f"[tree] keeping {self.source()}: {err}")
             return False
@@ -61,7 +61,7 @@ class Kernel:
         tmp.mkdir(parents=True)
         if self.base != BASE:
             release = self.base
-            deb = archive.Archive(self.s.cache, release).download("linux-source-6.12")
+            deb = archive.of(self.s.cache, release).download("linux-source-6.12")
             steps.say(f"[tree] {deb.name}, from Debian {release}'s archive")
             (tmp.parent / "source.txt").write_text(deb.name + "\n")   # which package the tree is
             tarball = tmp / "linux-source.tar.xz"

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Debian's archive as apt here reaches it: apt's sources in both formats, which of them are
 Debian's, and the same archives for another release."""
+import subprocess
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from urtest import archive
 
@@ -147,3 +149,22 @@ class Sources(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Updates(unittest.TestCase):
+    def test_one_archive_per_release_in_a_run(self):
+        self.assertIs(archive.of(Path("/c"), "trixie"), archive.of(Path("/c"), "trixie"))
+        self.assertIsNot(archive.of(Path("/c"), "trixie"), archive.of(Path("/c"), "bookworm"))
+
+    def test_an_unreachable_archive_is_tried_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "sources.list.d").mkdir()
+            (Path(tmp) / "sources.list.d/debian.sources").write_text(DEB822)
+            a = archive.Archive(Path(tmp) / "cache", "trixie", apt_dir=tmp)
+            failed = subprocess.CompletedProcess([], 100, "", "E: Failed to fetch http://mirror.example/debian")
+            with mock.patch("urtest.archive.subprocess.run", return_value=failed) as run:
+                for _ in range(2):
+                    with self.assertRaisesRegex(archive.steps.StepFailed, "Failed to fetch"):
+                        a.update()
+            self.assertEqual(run.call_count, 1)
+

@@ -15,6 +15,10 @@ class Releases(unittest.TestCase):
         with mock.patch("urtest.archive.host_release", return_value="trixie"):
             self.assertEqual(debian_config.releases(), [None])
 
+    def test_this_machines_release_is_named_by_its_code_name(self):
+        with mock.patch("urtest.archive.host_release", return_value="bookworm"):
+            self.assertEqual([debian_config.code_name(r) for r in debian_config.releases()], ["bookworm", "trixie"])
+
 
 class Parse(unittest.TestCase):
     def test_set_and_unset_options(self):
